@@ -1,0 +1,1 @@
+"""The platform admin back office (piccolo-admin mounted at /admin), see the admin issue."""

@@ -1,0 +1,118 @@
+"""Logging in and out (web and API), and creating accounts (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, delete, get, post
+from litestar.params import FromQuery, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from backend.accounts import service
+from backend.accounts.guards import require_login, require_roles, user_of
+from backend.accounts.schemas import CurrentUser, TokenCreate, TokenRead, UserCreate
+from backend.accounts.tables import Role
+from backend.web.auth import SESSION_USER_KEY, bearer_token
+from backend.web.middleware import keep_writes
+from backend.web.pages import page
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def safe_next(url: str | None) -> str:
+    """Only same-site paths, so the login form cannot be used as an open redirect."""
+    if not url:
+        return "/"
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return "/"
+    return url
+
+
+class LoginController(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/login", name="login")
+    async def login_form(
+        self, request: Request[Any, Any, Any], next: FromQuery[str] = "/"
+    ) -> Template:
+        return page(request, "login.html", active="login", next_url=safe_next(next), username="")
+
+    @post("/login", status_code=303)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[dict[str, str]],
+    ) -> Redirect | Template:
+        username = (data.get("username") or "").strip()
+        password = data.get("password") or ""
+        next_url = safe_next(data.get("next"))
+        if not username or not password:
+            message = "请输入用户名和密码"
+            return page(
+                request,
+                "login.html",
+                status_code=400,
+                error=message,
+                next_url=next_url,
+                username=username,
+                active="login",
+            )
+        try:
+            user = await service.authenticate(username, password, client_ip(request))
+        except (service.LoginFailed, service.LoginRateLimited) as exc:
+            keep_writes(request.scope)  # the failed attempt must be counted
+            return page(
+                request,
+                "login.html",
+                status_code=exc.status_code,
+                error=exc.message,
+                next_url=next_url,
+                username=username,
+                active="login",
+            )
+        request.clear_session()
+        request.set_session({SESSION_USER_KEY: user.id})
+        return Redirect(path=next_url, status_code=303)
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        request.clear_session()
+        return Redirect(path="/", status_code=303)
+
+
+class AuthApiController(Controller):
+    path = "/api/v1/auth"
+    tags = ["认证"]
+
+    @post("/token", summary="用用户名和密码换取访问令牌")
+    async def create_token(
+        self, request: Request[Any, Any, Any], data: JSONBody[TokenCreate]
+    ) -> TokenRead:
+        user = await service.authenticate(data.username, data.password, client_ip(request))
+        token, expires_at = await service.issue_token(user)
+        return TokenRead(token=token, expires_at=expires_at, user=user)
+
+    @delete("/token", summary="注销当前访问令牌", guards=[require_login])
+    async def revoke_token(self, request: Request[Any, Any, Any]) -> None:
+        token = bearer_token(request)
+        if token:
+            await service.revoke_token(token)
+
+    @get("/me", summary="当前用户", guards=[require_login])
+    async def me(self, request: Request[Any, Any, Any]) -> CurrentUser:
+        return user_of(request)
+
+
+class UsersApiController(Controller):
+    path = "/api/v1/users"
+    tags = ["用户"]
+    guards = [require_roles(Role.admin)]
+
+    @post("/", summary="创建用户（平台管理员）")
+    async def create_user(self, data: JSONBody[UserCreate]) -> CurrentUser:
+        return await service.create_user(data)

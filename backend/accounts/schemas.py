@@ -1,0 +1,53 @@
+"""Request and response schemas of the accounts domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from backend.accounts.tables import Role
+
+
+class CurrentUser(BaseModel, frozen=True):
+    """Who is making the request: what guards and templates need, and nothing secret."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    region_code: str | None = None
+
+
+class LoginForm(BaseModel):
+    username: str = Field(title="用户名", min_length=1, max_length=64)
+    password: str = Field(title="密码", min_length=1, max_length=256)
+
+
+class TokenCreate(LoginForm):
+    pass
+
+
+class TokenRead(BaseModel):
+    token: str = Field(title="访问令牌")
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    expires_at: datetime
+    user: CurrentUser
+
+
+class UserCreate(BaseModel):
+    username: str = Field(title="用户名", min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    display_name: str = Field(title="显示名称", min_length=1, max_length=100)
+    password: str = Field(title="密码", min_length=10, max_length=256)
+    role: Role = Field(title="角色")
+    region_code: str | None = Field(default=None, title="管辖地区", pattern=r"^\d{12}$")
+    organisation_id: str | None = Field(default=None, title="所属组织")
+
+
+class UserRead(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    region_code: str | None
+    is_active: bool

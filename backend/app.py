@@ -1,0 +1,102 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+
+from backend.accounts.controllers import AuthApiController, LoginController, UsersApiController
+from backend.db import start_engine, stop_engine
+from backend.health import HealthController
+from backend.jobs.queue import close_redis_pool
+from backend.logging import configure_logging
+from backend.organisations.controllers import OrganisationsApiController
+from backend.regions.controllers import RegionsApiController
+from backend.settings import Settings, get_settings, set_settings
+from backend.web.auth import AuthenticationMiddleware
+from backend.web.controllers import HomeController
+from backend.web.errors import EXCEPTION_HANDLERS
+from backend.web.middleware import RequestLogMiddleware, TransactionMiddleware
+from backend.web.pages import TEMPLATE_GLOBALS
+
+WEB = Path(__file__).parent / "web"
+UNAUTHENTICATED_PATHS = ["^/static/", "^/health/", "^/schema"]
+
+
+def _session_store(settings: Settings) -> Store:
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace="aidbridge-sessions")
+    return FileStore(path=settings.var_dir / "sessions")
+
+
+def _templates() -> TemplateConfig[JinjaTemplateEngine]:
+    def register(engine: JinjaTemplateEngine) -> None:
+        engine.engine.globals.update(TEMPLATE_GLOBALS)
+
+    return TemplateConfig(
+        directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=register
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    set_settings(settings)
+    configure_logging(settings)
+    sessions = ServerSideSessionConfig(
+        max_age=settings.session_max_age_seconds,
+        secure=settings.is_production,
+        samesite="lax",
+        exclude=["^/api/", *UNAUTHENTICATED_PATHS],
+    )
+    csrf = CSRFConfig(
+        secret=settings.session_secret,
+        cookie_secure=settings.is_production,
+        exclude=["^/api/", "^/health/"],
+    )
+
+    async def on_shutdown() -> None:
+        await close_redis_pool()
+        await stop_engine()
+
+    return Litestar(
+        route_handlers=[
+            HomeController,
+            LoginController,
+            AuthApiController,
+            UsersApiController,
+            OrganisationsApiController,
+            RegionsApiController,
+            HealthController,
+            create_static_files_router(path="/static", directories=[WEB / "static"]),
+        ],
+        middleware=[
+            RequestLogMiddleware,
+            sessions.middleware,
+            DefineMiddleware(AuthenticationMiddleware, exclude=UNAUTHENTICATED_PATHS),
+            TransactionMiddleware,
+        ],
+        csrf_config=csrf,
+        stores={"sessions": _session_store(settings)},
+        template_config=_templates(),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="救助衔接平台 AidBridge API", version="1", path="/schema"
+        ),
+        on_startup=[start_engine],
+        on_shutdown=[on_shutdown],
+        state=State({"settings": settings}),
+        logging_config=None,
+        debug=False,
+    )

@@ -1,0 +1,131 @@
+"""``aidbridge``: the command line of the platform."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+import click
+
+from backend.settings import InsecureSettingsError, get_settings
+
+
+def _settings_or_exit() -> None:
+    try:
+        get_settings()
+    except InsecureSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:
+        raise click.ClickException(f"invalid settings: {exc}") from None
+
+
+@click.group(help="救助衔接平台 AidBridge: 政府救助与慈善帮扶衔接。")
+def main() -> None:
+    _settings_or_exit()
+
+
+@main.command(help="Serve the web app and JSON API.")
+@click.option("--host", default=None, help="Defaults to HOST (127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Defaults to PORT (8000).")
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+@main.command(help="Run the arq worker (needs REDIS_URL).")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+def worker(burst: bool) -> None:
+    from backend.jobs.worker import build_worker
+    from backend.logging import configure_logging
+
+    configure_logging(get_settings())
+    build_worker(burst=burst).run()
+
+
+@main.command(help="Apply all database migrations.")
+def migrate() -> None:
+    from backend.migrations import migrate as run
+
+    asyncio.run(run())
+    click.echo("数据库迁移完成")
+
+
+@main.command("load-regions", help="Load the administrative-division fixture (idempotent).")
+@click.option("--file", "path", type=click.Path(exists=True, path_type=Path), default=None)
+def load_regions_command(path: Path | None) -> None:
+    from backend.commands import load_regions
+
+    count = asyncio.run(load_regions(path))
+    click.echo(f"地区已加载：新增或更新 {count} 条")
+
+
+@main.command("seed-demo", help="Load demo data (idempotent) and print the demo accounts.")
+def seed_demo() -> None:
+    from backend.demo import seed
+
+    accounts = asyncio.run(seed())
+    click.echo("演示账号（仅供演示，请勿用于生产）：")
+    for account in accounts:
+        click.echo(
+            f"  {account.role_label:<8} 用户名 {account.username:<16} 密码 {account.password}"
+        )
+
+
+@main.command("create-user", help="Create an account.")
+@click.option("--username", required=True)
+@click.option("--display-name", required=True)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["staff", "reviewer", "org_member", "volunteer", "auditor", "admin"]),
+)
+@click.option("--region", "region_code", default=None, help="12-digit division code.")
+@click.option("--organisation", "organisation_id", default=None, help="Organisation public id.")
+@click.option("--password", default=None, help="Prompted for when omitted.")
+def create_user(
+    username: str,
+    display_name: str,
+    role: str,
+    region_code: str | None,
+    organisation_id: str | None,
+    password: str | None,
+) -> None:
+    from pydantic import ValidationError
+
+    from backend.accounts.schemas import UserCreate
+    from backend.commands import create_user as run
+    from backend.errors import DomainError
+
+    if password is None:
+        password = getpass.getpass("密码: ")
+    try:
+        data = UserCreate(
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=role,
+            region_code=region_code,
+            organisation_id=organisation_id,
+        )
+        user = asyncio.run(run(data))
+    except ValidationError as exc:
+        for err in exc.errors():
+            click.echo(f"{'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
+        sys.exit(2)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"已创建用户 {user.username}（{user.role.value}）")

@@ -1,0 +1,83 @@
+"""The database engine and the unit of work that every request, job and command runs in.
+
+One transaction per unit of work; services never commit. Jobs enqueued inside a unit of work
+are held back and flushed only after the commit, and dropped on rollback, so a worker never
+sees a row that was not committed (the pattern of Polar's ``worker/_enqueue.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from backend.settings import Settings
+
+if TYPE_CHECKING:
+    from backend.jobs.queue import PendingJobs
+
+
+def build_engine(settings: Settings) -> Engine:  # type: ignore[type-arg]
+    if settings.database_url:
+        return PostgresEngine(config={"dsn": settings.database_url})
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    # timeout: how long a writer waits for SQLite's lock before "database is locked".
+    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
+
+
+def get_engine() -> Engine:  # type: ignore[type-arg]
+    engine = engine_finder()
+    if engine is None:  # pragma: no cover - PICCOLO_CONF is set in backend/__init__
+        raise RuntimeError("no Piccolo engine configured")
+    return engine
+
+
+async def start_engine() -> None:
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(max_size=20)
+    else:
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def stop_engine() -> None:
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+def _transaction(engine: Engine, *, write: bool):  # type: ignore[no-untyped-def,type-arg]
+    if isinstance(engine, SQLiteEngine):
+        # A deferred SQLite transaction that later writes can deadlock with another writer;
+        # taking the write lock up front makes writers queue instead.
+        kind = TransactionType.immediate if write else TransactionType.deferred
+        return engine.transaction(transaction_type=kind)
+    return engine.transaction()
+
+
+class Rollback(Exception):
+    """Raised inside a unit of work to roll it back without an error reaching the caller."""
+
+
+@asynccontextmanager
+async def unit_of_work(*, write: bool = True) -> AsyncIterator[PendingJobs]:
+    """Run the block in one transaction; flush the jobs it enqueued once it has committed."""
+    from backend.jobs.queue import collect_jobs
+
+    engine = get_engine()
+    async with collect_jobs() as pending:
+        try:
+            async with _transaction(engine, write=write):
+                yield pending
+        except Rollback:
+            pending.discard()
+            return
+        except BaseException:
+            pending.discard()
+            raise
+    await pending.flush()

@@ -1,0 +1,72 @@
+"""The arq worker: every registered job, wrapped with back-off retries and a dead-letter log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from arq import Retry
+from arq.connections import RedisSettings
+from arq.worker import Function, Worker, func
+
+from backend.db import start_engine, stop_engine, unit_of_work
+from backend.jobs.registry import JobFunction, registered_jobs
+from backend.jobs.service import record_dead_letter
+from backend.logging import configure_logging
+from backend.settings import Settings, get_settings
+
+log = structlog.get_logger(__name__)
+
+
+def backoff_seconds(job_try: int) -> int:
+    """5 s, 20 s, 45 s, 80 s …: quadratic, so a brief outage costs little and a long one waits."""
+    return 5 * job_try * job_try
+
+
+def _wrap(name: str, job_function: JobFunction, max_tries: int) -> Function:
+    async def run(ctx: dict[str, Any], *args: Any) -> Any:
+        job_try = int(ctx.get("job_try", 1))
+        try:
+            async with unit_of_work():
+                return await job_function(*args)
+        except Exception as exc:
+            if job_try < max_tries:
+                log.warning("job_retry", job=name, job_try=job_try, error=type(exc).__name__)
+                raise Retry(defer=backoff_seconds(job_try)) from exc
+            log.exception("job_dead", job=name, job_try=job_try)
+            await record_dead_letter(name, args, exc, tries=job_try)
+            raise
+
+    run.__qualname__ = run.__name__ = name
+    # arq's own max_tries is one above ours so that our last try reaches the dead-letter log.
+    return func(run, name=name, max_tries=max_tries + 1)
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    configure_logging(get_settings())
+    await start_engine()
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    await stop_engine()
+
+
+def build_worker(settings: Settings | None = None, *, burst: bool = False) -> Worker:
+    settings = settings or get_settings()
+    if not settings.redis_url:
+        raise SystemExit("aidbridge worker needs REDIS_URL; without it jobs run in-process.")
+    functions = [
+        _wrap(name, job_function, settings.job_max_tries)
+        for name, job_function in sorted(registered_jobs().items())
+    ]
+    return Worker(
+        functions=functions,
+        queue_name=settings.job_queue_name,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        on_startup=_startup,
+        on_shutdown=_shutdown,
+        burst=burst,
+        keep_result=0,
+        job_timeout=300,
+        handle_signals=True,
+    )

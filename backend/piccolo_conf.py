@@ -1,0 +1,18 @@
+"""Piccolo's configuration: the engine chosen by the settings and the registry of apps."""
+
+from piccolo.conf.apps import AppRegistry
+
+from backend.db import build_engine
+from backend.settings import get_settings
+
+DB = build_engine(get_settings())
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "backend.regions.piccolo_app",
+        "backend.organisations.piccolo_app",
+        "backend.accounts.piccolo_app",
+        "backend.jobs.piccolo_app",
+        "backend.figures.piccolo_app",
+    ]
+)

@@ -1,0 +1,121 @@
+"""Typed settings from environment variables, loaded lazily.
+
+An unset ``DATABASE_URL``, ``REDIS_URL`` or ``MEILI_URL`` selects the embedded part (SQLite
+under ``var/``, in-process jobs, the embedded search engine), so ``make demo`` needs no
+services. Production refuses to start with the development secrets below: they are public in
+this repository and protect nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development-only secrets. Anyone can read them here, which is why production refuses them.
+DEV_SESSION_SECRET = "dev-session-secret-not-for-production-0000"
+DEV_DATA_ENCRYPTION_KEYS = "dev1:" + base64.b64encode(b"D" * 32).decode()
+DEV_BLIND_INDEX_KEY = base64.b64encode(b"B" * 32).decode()
+DEV_LEDGER_SIGNING_KEY = base64.b64encode(b"L" * 32).decode()
+
+_DEV_SECRETS = {
+    "session_secret": DEV_SESSION_SECRET,
+    "data_encryption_keys": DEV_DATA_ENCRYPTION_KEYS,
+    "blind_index_key": DEV_BLIND_INDEX_KEY,
+    "ledger_signing_key": DEV_LEDGER_SIGNING_KEY,
+}
+
+
+class InsecureSettingsError(ValueError):
+    """Raised when production settings keep a development secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    var_dir: Path = Path("var")
+
+    database_url: str | None = Field(default=None, description="postgresql://… ; unset: SQLite")
+    database_pool_max: int = 20
+    redis_url: str | None = Field(default=None, description="redis://… ; unset: in-process jobs")
+    meili_url: str | None = Field(default=None, description="http://… ; unset: embedded search")
+    meili_api_key: str | None = None
+    job_queue_name: str = "aidbridge:queue"
+    job_max_tries: int = 5
+
+    session_secret: str = DEV_SESSION_SECRET
+    session_max_age_seconds: int = 8 * 3600
+    #: ``kid:base64key`` pairs, comma separated; the first is used to encrypt, all to decrypt.
+    data_encryption_keys: str = DEV_DATA_ENCRYPTION_KEYS
+    blind_index_key: str = DEV_BLIND_INDEX_KEY
+    #: base64 of the 32-byte Ed25519 seed that signs ledger tree heads.
+    ledger_signing_key: str = DEV_LEDGER_SIGNING_KEY
+
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    log_json: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("var_dir")
+    @classmethod
+    def _absolute_var_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        kept = [name for name, dev in _DEV_SECRETS.items() if getattr(self, name) in ("", dev)]
+        if kept:
+            names = ", ".join(name.upper() for name in kept)
+            raise InsecureSettingsError(
+                f"production refuses the development defaults of: {names}. "
+                "Set each to a fresh secret (see README, 'Settings')."
+            )
+        if len(self.session_secret) < 32:
+            raise InsecureSettingsError("SESSION_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return bool(self.database_url)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.var_dir / "aidbridge.sqlite3"
+
+    @property
+    def search_dir(self) -> Path:
+        return self.var_dir / "search"
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current
+
+
+def set_settings(settings: Settings | None) -> None:
+    """Make ``settings`` the process-wide settings (``None``: read the environment again).
+
+    The app factory calls this with the settings it was given, so that jobs, health checks and
+    the app agree on one configuration.
+    """
+    global _current
+    _current = settings
