@@ -8,17 +8,19 @@ import sys
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
-from backend.settings import InsecureSettingsError, get_settings
+from backend.settings import get_settings
 
 
 def _settings_or_exit() -> None:
+    from backend.logging import configure_logging
+
     try:
-        get_settings()
-    except InsecureSettingsError as exc:
-        raise click.ClickException(str(exc)) from None
-    except ValueError as exc:
-        raise click.ClickException(f"invalid settings: {exc}") from None
+        configure_logging(get_settings())
+    except ValidationError as exc:
+        problems = "; ".join(str(err["msg"]) for err in exc.errors())
+        raise click.ClickException(f"invalid settings: {problems}") from None
 
 
 @click.group(help="救助衔接平台 AidBridge: 政府救助与慈善帮扶衔接。")
@@ -129,3 +131,7 @@ def create_user(
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"已创建用户 {user.username}（{user.role.value}）")
+
+
+if __name__ == "__main__":
+    main()

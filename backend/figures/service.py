@@ -32,7 +32,7 @@ class Figures(BaseModel):
 _LABELS = {
     "organisations_verified": "已认证帮扶组织",
     "volunteers": "注册志愿者",
-    "communities_covered": "覆盖社区（村）",
+    "communities_covered": "已接入社区（村）",
     "staff": "民政工作人员",
 }
 
