@@ -1,4 +1,5 @@
-"""Jobs enqueued by a request run in a real arq worker on Redis; failures retry, then dead-letter."""
+"""Jobs enqueued by a request run in a real arq worker on Redis; failed jobs retry, then
+dead-letter."""
 
 from __future__ import annotations
 
