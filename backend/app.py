@@ -17,12 +17,25 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
-from backend.accounts.controllers import AuthApiController, LoginController, UsersApiController
+from backend.accounts.controllers import (
+    AuthApiController,
+    LoginController,
+    RelativesApiController,
+    UsersApiController,
+)
+from backend.accounts.pages import RelativesPagesController
+from backend.audit.controllers import AuditApiController
+from backend.audit.pages import AuditPagesController
+from backend.cases.controllers import CasesApiController
+from backend.cases.pages import CasePagesController
 from backend.db import start_engine, stop_engine
 from backend.health import HealthController
 from backend.jobs.queue import close_redis_pool
 from backend.logging import configure_logging
+from backend.needs.controllers import NeedsApiController
 from backend.organisations.controllers import OrganisationsApiController
+from backend.referrals.controllers import ReferralsApiController
+from backend.referrals.pages import ReferralPagesController, ReviewPagesController
 from backend.regions.controllers import RegionsApiController
 from backend.settings import Settings, get_settings, set_settings
 from backend.web.auth import AuthenticationMiddleware
@@ -74,10 +87,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HomeController,
             LoginController,
+            CasePagesController,
+            ReferralPagesController,
+            ReviewPagesController,
+            AuditPagesController,
+            RelativesPagesController,
             AuthApiController,
             UsersApiController,
             OrganisationsApiController,
             RegionsApiController,
+            RelativesApiController,
+            CasesApiController,
+            ReferralsApiController,
+            AuditApiController,
+            NeedsApiController,
             HealthController,
             create_static_files_router(path="/static", directories=[WEB / "static"]),
         ],

@@ -133,5 +133,13 @@ def create_user(
     click.echo(f"已创建用户 {user.username}（{user.role.value}）")
 
 
+@main.command(help="Anonymise JSON Lines from stdin to stdout (staff tooling).")
+def anonymise() -> None:
+    """Each input line: {"text", "known"}; each output line: {"text", "findings"}, in order."""
+    from backend.anonymise_cli import run
+
+    sys.exit(run(sys.stdin, sys.stdout))
+
+
 if __name__ == "__main__":
     main()

@@ -7,10 +7,12 @@ sees a row that was not committed (the pattern of Polar's ``worker/_enqueue.py``
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
@@ -20,6 +22,10 @@ from backend.settings import Settings
 
 if TYPE_CHECKING:
     from backend.jobs.queue import PendingJobs
+
+
+#: What a unique-constraint violation raises on either engine.
+UNIQUE_VIOLATIONS = (UniqueViolationError, sqlite3.IntegrityError)
 
 
 def build_engine(settings: Settings) -> Engine:  # type: ignore[type-arg]

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.accounts.schemas import UserCreate
-from backend.accounts.service import create_user
+from backend.accounts.schemas import CurrentUser, UserCreate
+from backend.accounts.service import create_user, get_active_user
 from backend.accounts.tables import ROLE_LABELS, Membership, MembershipRole, Role, User
 from backend.db import unit_of_work
+from backend.demo_cases import seed_households
 from backend.figures.jobs import figures_changed
 from backend.organisations.service import OrganisationCreate, create_organisation
 from backend.organisations.tables import Organisation, OrganisationKind
@@ -105,4 +106,14 @@ async def seed() -> list[DemoAccount]:
                 Membership.user == charity_owner["id"]
             )
         figures_changed()
+    async with unit_of_work():
+        staff = await get_active_user_by_name("staff")
+        reviewer = await get_active_user_by_name("reviewer")
+        if staff and reviewer:
+            await seed_households(staff, reviewer)
     return DEMO_ACCOUNTS
+
+
+async def get_active_user_by_name(username: str) -> CurrentUser | None:
+    row = await User.select(User.id).where(User.username == username).first()
+    return await get_active_user(row["id"]) if row else None

@@ -14,5 +14,10 @@ APP_REGISTRY = AppRegistry(
         "backend.accounts.piccolo_app",
         "backend.jobs.piccolo_app",
         "backend.figures.piccolo_app",
+        "backend.policy.piccolo_app",
+        "backend.cases.piccolo_app",
+        "backend.referrals.piccolo_app",
+        "backend.needs.piccolo_app",
+        "backend.audit.piccolo_app",
     ]
 )

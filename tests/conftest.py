@@ -19,7 +19,7 @@ from backend.db import get_engine, start_engine  # noqa: E402
 from backend.settings import Settings, set_settings  # noqa: E402
 
 # Tables that hold reference data loaded once per session, kept between tests.
-_KEPT_TABLES = {"region", "migration"}
+_KEPT_TABLES = {"region", "migration", "policy_parameter"}
 
 
 async def _recreate_database() -> None:

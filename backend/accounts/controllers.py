@@ -11,15 +11,19 @@ from litestar.response import Redirect, Template
 
 from backend.accounts import service
 from backend.accounts.guards import require_login, require_roles, user_of
-from backend.accounts.schemas import CurrentUser, TokenCreate, TokenRead, UserCreate
+from backend.accounts.schemas import (
+    CurrentUser,
+    RelativeCreate,
+    RelativeRead,
+    TokenCreate,
+    TokenRead,
+    UserCreate,
+)
 from backend.accounts.tables import Role
 from backend.web.auth import SESSION_USER_KEY, bearer_token
 from backend.web.middleware import keep_writes
 from backend.web.pages import page
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
+from backend.web.requests import client_ip
 
 
 def safe_next(url: str | None) -> str:
@@ -116,3 +120,23 @@ class UsersApiController(Controller):
     @post("/", summary="创建用户（平台管理员）")
     async def create_user(self, data: JSONBody[UserCreate]) -> CurrentUser:
         return await service.create_user(data)
+
+
+class RelativesApiController(Controller):
+    """近亲属备案 by staff and reviewers."""
+
+    path = "/api/v1/me/relatives"
+    tags = ["近亲属备案"]
+    guards = [require_roles(Role.staff, Role.reviewer)]
+
+    @post("/", summary="备案一位近亲属")
+    async def declare(
+        self, request: Request[Any, Any, Any], data: JSONBody[RelativeCreate]
+    ) -> list[RelativeRead]:
+        user = user_of(request)
+        await service.declare_relative(user, data.id_number, data.relation)
+        return [RelativeRead(**row) for row in await service.relatives_of(user)]
+
+    @get("/", summary="我的近亲属备案")
+    async def mine(self, request: Request[Any, Any, Any]) -> list[RelativeRead]:
+        return [RelativeRead(**row) for row in await service.relatives_of(user_of(request))]

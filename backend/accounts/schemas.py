@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from backend.accounts.tables import Role
+from matching.identity import IdNumberInvalid, check_id_number
 
 
 class CurrentUser(BaseModel, frozen=True):
@@ -51,3 +53,21 @@ class UserRead(BaseModel):
     role: Role
     region_code: str | None
     is_active: bool
+
+
+class RelativeCreate(BaseModel):
+    id_number: str = Field(title="近亲属身份证号", min_length=1, max_length=40)
+    relation: str = Field(title="关系", min_length=1, max_length=20)
+
+    @field_validator("id_number")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        try:
+            return check_id_number(value).number
+        except IdNumberInvalid as exc:
+            raise PydanticCustomError(exc.code, exc.message) from None
+
+
+class RelativeRead(BaseModel):
+    relation: str
+    declared_at: datetime

@@ -17,9 +17,11 @@ from backend.accounts.tables import (
     LoginAttempt,
     Membership,
     MembershipRole,
+    RelativeDeclaration,
     Role,
     User,
 )
+from backend.audit.service import record
 from backend.errors import Conflict, DomainError, FieldInvalid
 from backend.figures.jobs import figures_changed
 from backend.organisations.tables import Organisation
@@ -219,3 +221,34 @@ async def users_in_region(region_code: str) -> list[CurrentUser]:
         .order_by(User.username)
     )
     return [to_current_user(row) for row in rows]
+
+
+class RelativeAlreadyDeclared(Conflict):
+    code = "relative_already_declared"
+    message = "该近亲属已备案"
+
+
+async def declare_relative(user: CurrentUser, id_number: str, relation: str) -> None:
+    """近亲属备案: only the keyed hash is kept; it is enough to bar this user from the case."""
+    from backend.crypto import blind_index
+
+    digest = blind_index().id_number(id_number)
+    if await RelativeDeclaration.exists().where(
+        (RelativeDeclaration.user == user.id) & (RelativeDeclaration.id_number_index == digest)
+    ):
+        raise RelativeAlreadyDeclared(field="id_number")
+    await RelativeDeclaration.insert(
+        RelativeDeclaration(user=user.id, id_number_index=digest, relation=relation)
+    )
+    await record(user, "relative.declare", detail=relation)
+
+
+async def relatives_of(user: CurrentUser) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await RelativeDeclaration.select(
+            RelativeDeclaration.relation, RelativeDeclaration.declared_at
+        )
+        .where(RelativeDeclaration.user == user.id)
+        .order_by(RelativeDeclaration.declared_at)
+    )
+    return rows

@@ -75,3 +75,15 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz()
     expires_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class RelativeDeclaration(Table, tablename="relative_declaration"):
+    """近亲属备案: a staff member's declared close relatives, by keyed hash of ID number.
+
+    Declared relatives' cases can never be approved by that staff member.
+    """
+
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    id_number_index = Varchar(length=64, index=True)
+    relation = Varchar(length=20)
+    declared_at = Timestamptz()

@@ -81,3 +81,16 @@ async def region_name(code: str | None) -> str | None:
         return None
     row = await Region.select(Region.name).where(Region.code == code).first()
     return row["name"] if row else None
+
+
+async def full_name(code: str, *, from_level: int = 3) -> str:
+    """The region's name with its ancestors from ``from_level`` down, e.g. 滨海新区塘沽街道."""
+    codes = [code]
+    current: str | None = code
+    while current and level_of(current) > from_level:
+        current = parent_code(current)
+        if current:
+            codes.append(current)
+    rows = await Region.select(Region.code, Region.name).where(Region.code.is_in(codes))
+    names = {row["code"]: row["name"] for row in rows}
+    return "".join(names.get(c, "") for c in reversed(codes)) or code

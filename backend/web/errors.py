@@ -8,7 +8,6 @@ login form. No stack trace is ever sent: unexpected errors are logged and answer
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import structlog
@@ -29,6 +28,8 @@ from pydantic import BaseModel
 from backend.errors import DomainError
 from backend.web.auth import API_PREFIX
 from backend.web.middleware import keep_writes
+from backend.web.validation_messages import CJK as _CJK
+from backend.web.validation_messages import PYDANTIC_MESSAGES as _PYDANTIC_MESSAGES
 
 log = structlog.get_logger(__name__)
 
@@ -42,30 +43,6 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
     415: ("unsupported_media_type", "不支持的内容类型"),
     429: ("too_many_requests", "请求过于频繁，请稍后再试"),
     503: ("service_unavailable", "服务暂时不可用，请稍后再试"),
-}
-
-# Pydantic's error types, said in Chinese; {label} is the field's title.
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_PYDANTIC_MESSAGES = {
-    "missing": "缺少必填字段：{label}",
-    "string_too_short": "{label}过短",
-    "string_too_long": "{label}过长",
-    "string_pattern_mismatch": "{label}格式不正确",
-    "string_type": "{label}应为文本",
-    "int_parsing": "{label}应为整数",
-    "int_type": "{label}应为整数",
-    "bool_parsing": "{label}应为是或否",
-    "enum": "{label}的取值不在允许范围内",
-    "literal_error": "{label}的取值不在允许范围内",
-    "greater_than_equal": "{label}过小",
-    "greater_than": "{label}过小",
-    "less_than_equal": "{label}过大",
-    "less_than": "{label}过大",
-    "date_from_datetime_parsing": "{label}应为日期",
-    "date_parsing": "{label}应为日期",
-    "extra_forbidden": "不允许的字段：{label}",
-    "model_type": "请求体应为 JSON 对象",
-    "dict_type": "请求体应为 JSON 对象",
 }
 
 
@@ -173,6 +150,9 @@ def _describe(model: type[BaseModel], err: Any) -> dict[str, Any]:
         code, message = kind, str(err["msg"])
     else:
         code, message = f"invalid_{kind}", f"{label}无效"
+    if len(loc) >= 2 and loc[1].isdigit():
+        # A field inside a list, e.g. members.0.id_number: say which entry.
+        message = f"{_label(model, loc[0])}第{int(loc[1]) + 1}项：{message}"
     return {"code": code, "message": message, "field": field}
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Request
 from litestar.response import Template
@@ -32,4 +35,27 @@ def page(
     return Template(template_name=template_name, context=context, status_code=status_code)
 
 
-TEMPLATE_GLOBALS = {"role_label": role_label}
+#: Staff and the public read times in Beijing time, whatever the server's zone.
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def yuan(fen: int | None) -> str:
+    """Integer fen as yuan for people: 123456 → "¥1,234.56" (exact, no float)."""
+    if fen is None:
+        return "—"
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{Decimal(abs(fen)).scaleb(-2):,.2f}"
+
+
+def local_time(value: datetime | date | None) -> str:
+    """A timestamp in Beijing time to the minute, a date as YYYY-MM-DD."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(LOCAL_ZONE)
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+TEMPLATE_GLOBALS = {"role_label": role_label, "yuan": yuan, "local_time": local_time}

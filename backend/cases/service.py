@@ -1,0 +1,359 @@
+"""Cases: recording households, finding them, reading them (audited), and their grants.
+
+Staff work within their region: a case outside it does not exist for them (404, not 403, so
+nothing is learnt by probing). Personal fields are sealed on the way in and opened only here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+from typing import Any
+
+import structlog
+
+from backend.accounts.guards import in_region_scope
+from backend.accounts.schemas import CurrentUser
+from backend.audit.service import record
+from backend.cases.schemas import (
+    CaseCreate,
+    CaseRead,
+    CaseSummary,
+    GrantCreate,
+    GrantRead,
+    MemberIn,
+    MemberRead,
+    StageRead,
+)
+from backend.cases.tables import AssistanceGrant, Case, GrantStage, HouseholdMember
+from backend.crypto import blind_index, cipher
+from backend.db import UNIQUE_VIOLATIONS
+from backend.errors import Conflict, FieldInvalid, NotFound
+from backend.regions.service import full_name
+from backend.regions.tables import Region
+from matching.identity import check_id_number, normalise
+from matching.kanon import Household
+from matching.regions import InvalidRegionCode, level_of
+from matching.vocabulary import GrantKind, Programme, ReviewCycle, Sex, review_cycle_for
+
+log = structlog.get_logger(__name__)
+
+_SEALED = ("name", "id_number", "phone", "address", "illness", "school", "employment")
+#: Cases a name search decrypts at most; a district holds far fewer open cases than this.
+NAME_SEARCH_LIMIT = 5000
+
+
+class CaseNotFound(NotFound):
+    code = "case_not_found"
+    message = "未找到该救助对象，或不在您的管辖范围内"
+
+
+class PersonAlreadyRegistered(Conflict):
+    code = "person_already_registered"
+
+
+class RegionOutsideScope(FieldInvalid):
+    code = "region_out_of_scope"
+    message = "所属社区不在您的管辖范围内"
+
+
+def _column(name: str) -> str:
+    return f"household_member.{name}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _check_region(user: CurrentUser, region_code: str) -> None:
+    try:
+        community = level_of(region_code) == 5
+    except InvalidRegionCode:
+        community = False
+    if not community or not await Region.exists().where(Region.code == region_code):
+        raise FieldInvalid(
+            "所属地区须为已登记的社区（村）", field="region_code", code="not_a_community"
+        )
+    if not in_region_scope(user, region_code):
+        raise RegionOutsideScope(field="region_code")
+
+
+async def _refuse_registered_people(members: list[MemberIn]) -> dict[str, str]:
+    """One person belongs to one case platform-wide; say where, and nothing else."""
+    index = blind_index()
+    hashes = {index.id_number(m.id_number): m.id_number for m in members}
+    rows = await HouseholdMember.select(
+        HouseholdMember.id_number_index, HouseholdMember.case.region_code
+    ).where(HouseholdMember.id_number_index.is_in(list(hashes)))
+    if rows:
+        where = await full_name(rows[0]["case.region_code"])
+        position = next(
+            i
+            for i, m in enumerate(members)
+            if index.id_number(m.id_number) == rows[0]["id_number_index"]
+        )
+        raise PersonAlreadyRegistered(
+            f"该身份证号已在{where}登记为救助对象，请联系该地区民政部门协办（就近受理、全城协办）",
+            field=f"members.{position}.id_number",
+        )
+    return hashes
+
+
+def _sealed_member(case_id: int, member: MemberIn, id_index: str) -> HouseholdMember:
+    box = cipher()
+    identity = check_id_number(member.id_number)
+    values: dict[str, Any] = {
+        f"{field}_sealed": box.seal_optional(getattr(member, field), column=_column(field))
+        for field in _SEALED
+    }
+    return HouseholdMember(
+        case=case_id,
+        is_head=member.is_head,
+        relation=member.relation,
+        id_number_index=id_index,
+        birth_date_sealed=box.seal(identity.birth_date.isoformat(), column=_column("birth_date")),
+        birth_year=identity.birth_date.year,
+        sex=identity.sex,
+        disability_grade=member.disability_grade,
+        monthly_income_fen=member.monthly_income_fen,
+        **values,
+    )
+
+
+async def create_case(user: CurrentUser, data: CaseCreate, *, ip: str = "") -> CaseRead:
+    await _check_region(user, data.region_code)
+    index = blind_index()
+    await _refuse_registered_people(data.members)
+    now = _now()
+    case = Case(
+        ref_code=secrets.token_urlsafe(9),
+        region_code=data.region_code,
+        programme=data.programme,
+        monthly_income_fen=sum(m.monthly_income_fen for m in data.members),
+        income_stable=data.income_stable,
+        review_cycle=review_cycle_for(data.programme, data.income_stable),
+        verified_on=data.verified_on or date.today(),
+        created_by=user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    await case.save()
+    try:
+        await HouseholdMember.insert(
+            *[_sealed_member(case.id, m, index.id_number(m.id_number)) for m in data.members]
+        )
+    except UNIQUE_VIOLATIONS:
+        # Another request registered the same person between our check and this insert.
+        await _refuse_registered_people(data.members)
+        raise
+    await record(user, "case.create", case_id=case.id, detail=f"成员{len(data.members)}人", ip=ip)
+    log.info("case_created", case=case.ref_code, members=len(data.members))
+    return await _read(case.id, warnings=_warnings(data.members))
+
+
+def _warnings(members: list[MemberIn]) -> list[str]:
+    found: list[str] = []
+    for position, member in enumerate(members, start=1):
+        found += [f"第{position}位成员：{w}" for w in check_id_number(member.id_number).warnings]
+    return found
+
+
+async def case_in_scope(user: CurrentUser, ref: str) -> dict[str, Any]:
+    row: dict[str, Any] | None = await Case.select().where(Case.ref_code == ref).first()
+    if row is None or not in_region_scope(user, row["region_code"]):
+        raise CaseNotFound()
+    return row
+
+
+def _open_member(row: dict[str, Any]) -> MemberRead:
+    box = cipher()
+    opened = {f: box.open_optional(row[f"{f}_sealed"], column=_column(f)) for f in _SEALED}
+    born = date.fromisoformat(box.open(row["birth_date_sealed"], column=_column("birth_date")))
+    return MemberRead(
+        id=row["id"],
+        is_head=row["is_head"],
+        relation=row["relation"],
+        birth_date=born,
+        sex=Sex(row["sex"]),
+        disability_grade=row["disability_grade"],
+        monthly_income_fen=row["monthly_income_fen"],
+        name=opened["name"] or "",
+        id_number=opened["id_number"] or "",
+        phone=opened["phone"],
+        address=opened["address"],
+        illness=opened["illness"],
+        school=opened["school"],
+        employment=opened["employment"],
+    )
+
+
+async def members_of(case_id: int) -> list[MemberRead]:
+    rows = (
+        await HouseholdMember.select()
+        .where(HouseholdMember.case == case_id)
+        .order_by(HouseholdMember.is_head, ascending=False)
+        .order_by(HouseholdMember.id)
+    )
+    return [_open_member(row) for row in rows]
+
+
+async def grants_of(case_id: int) -> list[GrantRead]:
+    grants = (
+        await AssistanceGrant.select()
+        .where(AssistanceGrant.case == case_id)
+        .order_by(AssistanceGrant.granted_on)
+    )
+    stages = (
+        await GrantStage.select()
+        .where(GrantStage.grant.is_in([g["id"] for g in grants] or [0]))
+        .order_by(GrantStage.seq)
+    )
+    return [
+        GrantRead(
+            id=g["id"],
+            kind=GrantKind(g["kind"]),
+            amount_fen=g["amount_fen"],
+            granted_on=g["granted_on"],
+            office=g["office"],
+            stages=[
+                StageRead(
+                    seq=s["seq"],
+                    amount_fen=s["amount_fen"],
+                    due_on=s["due_on"],
+                    paid_on=s["paid_on"],
+                )
+                for s in stages
+                if s["grant"] == g["id"]
+            ],
+        )
+        for g in grants
+    ]
+
+
+async def _read(case_id: int, warnings: list[str] | None = None) -> CaseRead:
+    row = await Case.select().where(Case.id == case_id).first()
+    assert row is not None
+    return CaseRead(
+        ref=row["ref_code"],
+        region_code=row["region_code"],
+        region_name=await full_name(row["region_code"]),
+        programme=Programme(row["programme"]),
+        income_stable=row["income_stable"],
+        review_cycle=ReviewCycle(row["review_cycle"]),
+        verified_on=row["verified_on"],
+        monthly_income_fen=row["monthly_income_fen"],
+        members=await members_of(case_id),
+        grants=await grants_of(case_id),
+        warnings=warnings or [],
+    )
+
+
+async def get_case(user: CurrentUser, ref: str, *, ip: str = "") -> CaseRead:
+    row = await case_in_scope(user, ref)
+    await record(user, "case.view", case_id=row["id"], detail="成员全部字段", ip=ip)
+    return await _read(row["id"])
+
+
+async def search_cases(user: CurrentUser, q: str, *, ip: str = "") -> list[CaseSummary]:
+    """Find cases in the user's region by ID number (exact, via the blind index) or by name.
+
+    Names are sealed, so a name search opens the names of the region's households: bounded by
+    the region scope, which holds far fewer cases than ``NAME_SEARCH_LIMIT``.
+    """
+    q = q.strip()
+    number = normalise(q)
+    wanted = (
+        blind_index().id_number(number) if len(number) == 18 and number[:17].isdigit() else None
+    )
+    query = Case.select(Case.id, Case.ref_code, Case.region_code, Case.programme, Case.review_cycle)
+    cases = {
+        row["id"]: row
+        for row in await query.order_by(Case.id).limit(NAME_SEARCH_LIMIT)
+        if in_region_scope(user, row["region_code"])
+    }
+    members = await HouseholdMember.select(
+        HouseholdMember.case,
+        HouseholdMember.is_head,
+        HouseholdMember.name_sealed,
+        HouseholdMember.id_number_index,
+    ).where(HouseholdMember.case.is_in(list(cases) or [0]))
+    box = cipher()
+    heads: dict[int, str] = {}
+    sizes: dict[int, int] = {}
+    matched: set[int] = set()
+    for m in members:
+        name = box.open(m["name_sealed"], column=_column("name"))
+        sizes[m["case"]] = sizes.get(m["case"], 0) + 1
+        if m["is_head"]:
+            heads[m["case"]] = name
+        if (m["id_number_index"] == wanted) if wanted else (q in name):
+            matched.add(m["case"])
+    how = "身份证号" if wanted else "姓名"
+    await record(user, "case.search", detail=f"按{how}检索，结果{len(matched)}户", ip=ip)
+    return [
+        CaseSummary(
+            ref=cases[case_id]["ref_code"],
+            region_code=cases[case_id]["region_code"],
+            region_name=await full_name(cases[case_id]["region_code"]),
+            programme=Programme(cases[case_id]["programme"]),
+            head_name=heads.get(case_id, ""),
+            member_count=sizes.get(case_id, 0),
+            review_cycle=ReviewCycle(cases[case_id]["review_cycle"]),
+        )
+        for case_id in sorted(matched)
+    ]
+
+
+async def add_grant(user: CurrentUser, ref: str, data: GrantCreate, *, ip: str = "") -> GrantRead:
+    row = await case_in_scope(user, ref)
+    grant = AssistanceGrant(
+        case=row["id"],
+        kind=data.kind,
+        amount_fen=data.amount_fen,
+        granted_on=data.granted_on,
+        office=data.office,
+        recorded_by=user.id,
+    )
+    await grant.save()
+    if data.stages:
+        await GrantStage.insert(
+            *[
+                GrantStage(
+                    grant=grant.id,
+                    seq=seq,
+                    amount_fen=s.amount_fen,
+                    due_on=s.due_on,
+                    paid_on=s.paid_on,
+                )
+                for seq, s in enumerate(data.stages, start=1)
+            ]
+        )
+    await record(user, "case.grant", case_id=row["id"], detail=data.kind.value, ip=ip)
+    return next(g for g in await grants_of(row["id"]) if g.id == grant.id)
+
+
+async def households(on: date) -> list[Household]:
+    """The registry's quasi-identifiers, for k-anonymity (no personal field is opened)."""
+    from backend.referrals.tables import NeedItem
+
+    heads = await HouseholdMember.select(
+        HouseholdMember.case, HouseholdMember.birth_year, HouseholdMember.sex
+    ).where(HouseholdMember.is_head.eq(True))
+    sizes: dict[int, int] = {}
+    for m in await HouseholdMember.select(HouseholdMember.case):
+        sizes[m["case"]] = sizes.get(m["case"], 0) + 1
+    regions = {c["id"]: c["region_code"] for c in await Case.select(Case.id, Case.region_code)}
+    categories: dict[int, set[str]] = {}
+    for item in await NeedItem.select(NeedItem.category, NeedItem.referral.case):
+        categories.setdefault(item["referral.case"], set()).add(item["category"])
+    return [
+        Household(
+            community_code=regions[h["case"]],
+            head_age=on.year - h["birth_year"],
+            head_sex=h["sex"],
+            size=sizes.get(h["case"], 1),
+            categories=frozenset(categories.get(h["case"], set())),
+        )
+        for h in heads
+        if h["case"] in regions
+    ]

@@ -1,0 +1,207 @@
+"""Personal names nobody told us about: a neighbour, a relative, a doctor in the narrative.
+
+jieba's part-of-speech tag ``nr`` is the starting point, but taken alone it is both too eager
+and too shy for this text. Its dictionary tags some 80,000 entries as names, among them
+康复, 洪水, 保健 and 申请人; and it splits names it has never seen (赵 + 淑芬). So a tag is
+believed only when the word also looks like a name (a surname first, two to four characters)
+and is not one of the words a need is made of (illness, kinship, place, hospital). Two cues
+a caseworker's prose always gives add recall: a kinship or role word right before a name
+(母亲李秀英) and the sex right after it (张小明，男，).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from matching.anonymiser.known import Form, familiar_replacement, text_key
+from matching.anonymiser.model import Finding
+from matching.anonymiser.places import overlaps
+from matching.anonymiser.segment import Words
+from matching.anonymiser.text import (
+    COMPOUND_SURNAMES,
+    SURNAMES,
+    split_name,
+    starts_with_surname,
+    word_set,
+)
+
+#: Kinship and role words: they stand before names and are never names themselves.
+ROLE_WORDS = word_set(
+    "户主 申请人 母亲 父亲 妻子 丈夫 爱人 老伴 儿子 女儿 其子 其女 其夫 其妻 长子 次子 三子 "
+    "长女 次女 三女 孙子 孙女 外孙 外孙女 爷爷 奶奶 姥姥 姥爷 外公 外婆 祖父 祖母 哥哥 "
+    "姐姐 弟弟 妹妹 患者 "
+    "监护人 联系人 邻居 老人 儿媳 女婿 公公 婆婆 岳父 岳母 继父 继母 养父 养母 配偶 前妻 前夫 "
+    "同学 班主任 网格员 社工 村医 医生 主治医生 护士 委托人 代理人 学生 孩子 小孩 女孩 男孩 本人 "
+    "姓名 名叫 叫 名为 大哥 大姐 二哥 二姐 叔叔 阿姨 舅舅 姑姑 伯伯 侄子 侄女 外甥 外甥女 "
+    "户籍人 残疾人 困难户 低保户 对象 救助对象 当事人 志愿者 负责人 法定代表人"
+)
+
+#: Words a need is made of that jieba tags (or a cue would mistake) as names.
+KEEP_WORDS = ROLE_WORDS | word_set(
+    # illness and treatment
+    "尿毒症 白血病 血液透析 透析 脑瘫 帕金森 阿尔茨海默 青光眼 白内障 霍奇金 李斯特 唐氏 马凡 "
+    "高血压 糖尿病 冠心病 脑梗 脑梗死 脑出血 肝硬化 肺癌 胃癌 肝癌 乳腺癌 尘肺 红斑狼疮 康复 "
+    "保健 化疗 放疗 手术 住院 门诊 医保 大病 重病 慢病 病情 截肢 瘫痪 偏瘫 抑郁症 精神分裂症 "
+    "自闭症 孤独症 先心病 地中海贫血 再生障碍性贫血 淋巴瘤 骨折 烧伤 "
+    # household, money and help
+    "钟点工 护工 保姆 低保 特困 临时救助 救助 补贴 补助 资助 慈善 爱心 志愿 社会 明白 安康 平安 "
+    "吉祥 齐全 黎明 乔迁 阳光 高峰 洪水 洪涝 青少年 师傅 老公 老婆 宝贝 子孙 祖先 光荣 友谊 "
+    "公正 安静 文明 道德 智慧 荣誉 明星 顾问 顾客 白领 维生素 老太太 老大爷 老大娘 康宁 金鼎 "
+    "常年 高中 初中 小学 大学 高考 中考 严重 常常 向前 于是 尚可 万元 千元 "
+    # places
+    "秦皇岛 于家堡 塘沽 汉沽 大港 滨海 江北 观音桥 泰山 岱庙 泰安 重庆 天津 齐鲁 华山 "
+    "石马河 铁山坪 郭家沱 寸滩 五里店 大石坝 华新街 邱家店 徐家楼 省庄 上高 泰前 "
+    # placeholders the anonymiser writes
+    "某某 小某 老某 阿某"
+)
+
+_NAME_FLAGS = frozenset({"nr", "nrfg", "nrt"})
+#: A word right after a candidate that shows it names a place, an institution or an illness.
+_NOT_A_PERSON_AFTER = word_set(
+    "坪 堡 店 庄 村 镇 乡 街 路 道 桥 河 湖 湾 沟 屯 营 寨 坝 沱 塘 港 区 县 市 省 山 岭 峪 园 苑 "
+    "里 街道 社区 小区 医院 大学 中学 小学 学院 学校 综合征 综合症 氏 病毒 菌 牌 集团 公司 基金会 "
+    "大街 大道 新区 花园 家园 广场 大厦 中心 主义 思想"
+)
+#: Characters that do not occur inside a name but do follow one in a sentence (李秀英患…).
+_NOT_IN_NAME = frozenset("患因在于是的了和与及今现已系说等为也都把被到从向对就又还将由经未曾病")
+_SEX_AFTER = re.compile(r"\s*[，,（(、]\s*[男女](?=[，,、）)\s;；。]|性|\d|$)")
+_COLON = re.compile(r"[:：\s]*")
+
+
+def _familiar(word: str) -> bool:
+    return len(word) in (2, 3) and word[0] in "小老阿"
+
+
+def _looks_like_name(word: str) -> bool:
+    return (
+        2 <= len(word) <= 4
+        and all("\u4e00" <= c <= "\u9fd5" for c in word)
+        and "某" not in word
+        # a name does not start with a word the need is made of (康复 → 康复科)
+        and not any(word[:n] in KEEP_WORDS for n in (2, 3, 4))
+    )
+
+
+def _next_shows_not_person(words: Words, end: int) -> bool:
+    following = words.starting_at(end)
+    return following is not None and following.word in _NOT_A_PERSON_AFTER
+
+
+def _single_common_word(words: Words, start: int, end: int) -> bool:
+    """True when the span is exactly one dictionary word that jieba says is not a name."""
+    token = words.starting_at(start)
+    return (
+        token is not None
+        and token.end == end
+        and not token.guessed
+        and token.flag not in _NAME_FLAGS
+    )
+
+
+def _from_tags(words: Words) -> Iterator[tuple[int, int, str]]:
+    tokens = words.tokens
+    for index, token in enumerate(tokens):
+        if token.flag not in _NAME_FLAGS:
+            continue
+        before = tokens[index - 1] if index else None
+        if (
+            before is not None
+            and before.end == token.start
+            and (before.word in SURNAMES or before.word in COMPOUND_SURNAMES)
+            and len(token.word) <= 2
+            and token.word not in KEEP_WORDS
+        ):
+            # jieba split an unseen name into surname + a given name it knows (赵 + 淑芬).
+            yield before.start, token.end, "疑似人名（姓氏加名字）"
+            continue
+        if token.guessed:
+            if starts_with_surname(token.word) or _familiar(token.word):
+                yield token.start, token.end, "疑似人名（分词词性标注）"
+        elif (len(token.word) == 3 and token.word[0] in SURNAMES) or (
+            len(token.word) == 4 and token.word[:2] in COMPOUND_SURNAMES
+        ):
+            # A three-character dictionary "name" with a surname first is a person (李秀英);
+            # two-character ones are mostly ordinary words (康复, 洪水) and need a cue.
+            yield token.start, token.end, "疑似人名（分词词性标注）"
+
+
+def _candidate_at(words: Words, text: str, start: int) -> int | None:
+    """The end of a name starting at ``start``, if one plausibly does."""
+    longest = 4 if text[start : start + 2] in COMPOUND_SURNAMES else 3
+    for length in range(longest, 1, -1):
+        end = start + length
+        word = text[start:end]
+        if (
+            len(word) == length
+            and starts_with_surname(word)
+            and not (set(word[1:]) & _NOT_IN_NAME)
+            and _looks_like_name(word)
+            and words.containing(end) is None
+            and not _single_common_word(words, start, end)
+        ):
+            return end
+    return None
+
+
+def _from_cues(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
+    for token in words.tokens:
+        if token.word in ROLE_WORDS:
+            start = _COLON.match(text, token.end)
+            begin = start.end() if start else token.end
+            end = _candidate_at(words, text, begin)
+            if end is not None:
+                yield begin, end, "疑似人名（称谓之后）"
+    for match in _SEX_AFTER.finditer(text):
+        end = match.start()
+        for length in (4, 3, 2):
+            begin = end - length
+            if begin < 0 or words.containing(begin) is not None:
+                continue
+            if _candidate_at(words, text, begin) == end:
+                yield begin, end, "疑似人名（性别说明之前）"
+                break
+
+
+def find_names(text: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
+    """Detected names; ``text`` is the folded text the offsets of ``words`` refer to."""
+    found: dict[tuple[int, int], str] = {}
+    for start, end, reason in (*_from_tags(words), *_from_cues(words, text)):
+        word = text[start:end]
+        if (
+            (start, end) in found
+            or not _looks_like_name(word)
+            or overlaps((start, end), protected)
+            or _next_shows_not_person(words, end)
+        ):
+            continue
+        found[(start, end)] = reason
+    return [
+        Finding("name", start, end, familiar_replacement(text[start:end]), "detected", reason)
+        for (start, end), reason in sorted(found.items())
+    ]
+
+
+#: Words after a surname that make a form of address, not a given name (吴大妈, 马大姐).
+_FORMS_OF_ADDRESS = word_set(
+    "大妈 大姐 大哥 大嫂 大婶 大爷 大娘 阿姨 叔叔 奶奶 爷爷 先生 女士 师傅 老师 同学 医生"
+)
+
+
+def other_forms_of(text: str, names: Iterable[Finding]) -> list[Form]:
+    """Once 郑小红 is found, 小红 elsewhere in the same narrative is the same person."""
+    givens: dict[str, Form] = {}
+    for finding in names:
+        _, given = split_name(text[finding.start : finding.end])
+        if len(given) >= 2 and given not in _FORMS_OF_ADDRESS and given not in KEEP_WORDS:
+            givens.setdefault(
+                given,
+                Form(
+                    "name",
+                    text_key(given),
+                    "text",
+                    familiar_replacement(given),
+                    "与疑似人名相同的名字",
+                ),
+            )
+    return list(givens.values())

@@ -1,0 +1,126 @@
+"""Character-level helpers shared by the detectors.
+
+Narratives arrive typed on phones and office PCs, so digits and Latin letters come in
+full-width as often as not. Folding them one code point to one code point lets every pattern
+be written once in ASCII while offsets still point into the original text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from stdnum import luhn
+from stdnum.cn import ric
+
+_FOLD_PAIRS = {chr(0xFF01 + i): chr(0x21 + i) for i in range(0x5E)}  # ！…～ → !…~
+_FOLD_PAIRS.update({"\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " "})
+_FOLD_PAIRS.update({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
+# Keep the Chinese brackets and colon that carry meaning in prose (（）：，); patterns accept
+# both widths there, and folding them would change nothing a detector cares about.
+for _kept in "（），：；？！":
+    _FOLD_PAIRS.pop(_kept, None)
+_FOLD = str.maketrans(_FOLD_PAIRS)
+
+
+def word_set(text: str) -> frozenset[str]:
+    """Words separated by spaces: long lists of Chinese words read best written that way."""
+    return frozenset(text.split())
+
+
+def fold(text: str) -> str:
+    """Full-width digits, letters and signs to ASCII; the result has the same length."""
+    return text.translate(_FOLD)
+
+
+#: Common single-character surnames (about 95% of the population), for recognising names
+#: jieba does not know and for generating test data.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧"
+    "耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍"
+    "华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏"
+    "宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+
+#: Two-character surnames: the given name starts after them, not after the first character.
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙",
+        "宇文", "司徒", "夏侯", "端木", "独孤", "南宫", "西门", "澹台", "呼延", "轩辕", "钟离",
+        "闻人", "万俟", "赫连", "申屠", "太史", "淳于", "单于", "拓跋",
+    }
+)  # fmt: skip
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """Surname and given name; a two-character surname only when a given name follows it."""
+    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2], name[2:]
+    return name[:1], name[1:]
+
+
+def starts_with_surname(word: str) -> bool:
+    return word[:1] in SURNAMES or word[:2] in COMPOUND_SURNAMES
+
+
+def id_check_character(number: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of an 18-character resident ID (last one ignored).
+
+    stdnum's full validation also checks the county against its table, which rejects valid,
+    re-issued cards whose county was created after the holder's birth (e.g. 120116 滨海新区,
+    founded 2009), so only its check-digit arithmetic is used.
+    """
+    return str(ric.calc_check_digit(number[:17] + "0"))
+
+
+def birth_date_of(number: str) -> dt.date | None:
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+    return born
+
+
+#: First two digits of every province-level code; province codes have not changed since 1997
+#: (unlike county codes), so this filter cannot reject a genuine card.
+_PROVINCES = word_set(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 "
+    "64 65 71 81 82 83 91"
+)
+
+
+def is_resident_id(number: str) -> bool:
+    """True for 17 digits plus a correct check character and a real birth date in the past."""
+    if len(number) != 18 or not number[:17].isdigit() or number[:2] not in _PROVINCES:
+        return False
+    if number[17] not in "0123456789X" or id_check_character(number) != number[17]:
+        return False
+    born = birth_date_of(number)
+    return born is not None and dt.date(1880, 1, 1) <= born <= dt.date.today()
+
+
+def is_luhn(number: str) -> bool:
+    return bool(luhn.is_valid(number))
+
+
+def valid_date(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return 1880 <= year <= dt.date.today().year
+
+
+def written_form_note(matched: str) -> str:
+    """The part of a reason that tells staff which written form was matched."""
+    notes = []
+    if any(c.isspace() for c in matched):
+        notes.append("含空格写法")
+    if any(c in "-－—‐–·." for c in matched):
+        notes.append("含连字符写法")
+    if any("０" <= c <= "９" or "Ａ" <= c <= "ｚ" for c in matched):
+        notes.append("全角写法")
+    if "+86" in fold(matched) or "0086" in fold(matched):
+        notes.append("含国际区号")
+    return "（" + "、".join(notes) + "）" if notes else ""

@@ -1,0 +1,33 @@
+"""Small builders shared by the anonymiser tests."""
+
+from __future__ import annotations
+
+from matching.anonymiser import Anonymised, Finding, Known, anonymise
+from matching.anonymiser.text import id_check_character
+
+
+def valid_id(first_17: str) -> str:
+    """Complete 17 digits into a resident ID number with the right check character."""
+    return first_17 + id_check_character(first_17 + "0")
+
+
+def wrong_check(number: str) -> str:
+    """The same ID number with a check character that is certainly wrong."""
+    return number[:17] + ("1" if number[17] != "1" else "2")
+
+
+def public(text: str, known: Known | None = None) -> str:
+    return anonymise(text, known).text
+
+
+def kinds(result: Anonymised) -> list[str]:
+    return [finding.kind for finding in result.findings]
+
+
+def found(text: str, known: Known | None = None) -> list[tuple[str, str]]:
+    """What was found, as (kind, the input characters) pairs, for readable assertions."""
+    return [(f.kind, text[f.start : f.end]) for f in anonymise(text, known).findings]
+
+
+def spans(text: str, findings: tuple[Finding, ...]) -> list[str]:
+    return [text[f.start : f.end] for f in findings]
