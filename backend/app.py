@@ -33,6 +33,8 @@ from backend.health import HealthController
 from backend.jobs.queue import close_redis_pool
 from backend.logging import configure_logging
 from backend.needs.controllers import NeedsApiController
+from backend.needs.pages import NeedPagesController
+from backend.needs.search_sync import close_search_index
 from backend.organisations.controllers import OrganisationsApiController
 from backend.referrals.controllers import ReferralsApiController
 from backend.referrals.pages import ReferralPagesController, ReviewPagesController
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
     async def on_shutdown() -> None:
+        await close_search_index()
         await close_redis_pool()
         await stop_engine()
 
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReviewPagesController,
             AuditPagesController,
             RelativesPagesController,
+            NeedPagesController,
             AuthApiController,
             UsersApiController,
             OrganisationsApiController,

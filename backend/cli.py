@@ -136,9 +136,37 @@ def create_user(
 @main.command(help="Anonymise JSON Lines from stdin to stdout (staff tooling).")
 def anonymise() -> None:
     """Each input line: {"text", "known"}; each output line: {"text", "findings"}, in order."""
+    import io
+
     from backend.anonymise_cli import run
 
-    sys.exit(run(sys.stdin, sys.stdout))
+    # Bytes that are not UTF-8 must not abort a whole batch: run() reports such lines.
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
+    stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="surrogateescape")
+    code = run(stdin, stdout)
+    stdout.flush()
+    sys.exit(code)
+
+
+@main.command(help="Rebuild the need search index from the database (aside, then swap).")
+def reindex() -> None:
+    from backend.commands import reindex_search
+
+    count = asyncio.run(reindex_search())
+    click.echo(f"搜索索引已重建：{count} 条需求")
+
+
+@main.command("search-check", help="Report drift between the search index and the database.")
+def search_check() -> None:
+    from backend.commands import search_drift
+
+    drift = asyncio.run(search_drift())
+    click.echo(f"索引缺少 {len(drift.missing)} 条，索引多出 {len(drift.stale)} 条")
+    for public_id in sorted(drift.missing):
+        click.echo(f"  缺少 {public_id}")
+    for public_id in sorted(drift.stale):
+        click.echo(f"  多出 {public_id}")
+    sys.exit(0 if drift.clean else 1)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from backend.accounts.schemas import CurrentUser, UserCreate
 from backend.db import unit_of_work
+from backend.needs.search_sync import Drift
 
 
 async def load_regions(path: Path | None = None) -> int:
@@ -22,3 +23,23 @@ async def create_user(data: UserCreate) -> CurrentUser:
 
     async with unit_of_work():
         return await create(data)
+
+
+async def reindex_search() -> int:
+    from backend.db import start_engine
+    from backend.needs.search_sync import close_search_index, reindex
+
+    await start_engine()
+    try:
+        return await reindex()
+    finally:
+        await close_search_index()
+
+
+async def search_drift() -> Drift:
+    from backend.needs.search_sync import close_search_index, drift
+
+    try:
+        return await drift()
+    finally:
+        await close_search_index()

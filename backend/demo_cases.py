@@ -12,8 +12,6 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from stdnum.cn import ric
-
 from backend.accounts.schemas import CurrentUser
 from backend.cases.schemas import CaseCreate, GrantCreate, MemberIn
 from backend.cases.service import add_grant, create_case
@@ -23,6 +21,7 @@ from backend.referrals.schemas import ConsentIn, Decision, GoodsLine, NeedItemIn
 from backend.referrals.service import create_referral, submit_referral
 from backend.referrals.tables import ConsentMethod
 from backend.regions.tables import Region
+from matching.identity import check_character
 from matching.vocabulary import GrantKind, NeedCategory, NeedKind, Programme, Urgency
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -117,7 +116,7 @@ def _id_number(rng: random.Random, county: str, born: date, female: bool) -> str
     if (seq % 2 == 1) == female:
         seq = (seq + 1) % 999
     body = f"{county}{born:%Y%m%d}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + check_character(body)
 
 
 def _name(rng: random.Random) -> str:

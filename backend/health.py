@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-import httpx
 from litestar import Controller, Response, get
 from redis.asyncio import Redis
 
@@ -26,15 +24,10 @@ async def _check_redis(url: str) -> None:
 
 
 async def _check_search() -> None:
-    settings = get_settings()
-    if settings.meili_url:
-        async with httpx.AsyncClient(timeout=2) as client:
-            response = await client.get(settings.meili_url.rstrip("/") + "/health")
-            response.raise_for_status()
-        return
-    settings.search_dir.mkdir(parents=True, exist_ok=True)
-    if not os.access(settings.search_dir, os.W_OK):
-        raise PermissionError("search index directory is not writable")
+    from backend.needs.search_sync import search_index
+
+    if not await (await search_index()).health():
+        raise ConnectionError("search index unhealthy")
 
 
 class HealthController(Controller):

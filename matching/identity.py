@@ -50,8 +50,17 @@ def birth_date_of(number: str) -> date | None:
     return born if date(1900, 1, 1) <= born <= date.today() else None
 
 
+def check_character(first_17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character for the first 17 digits.
+
+    (python-stdnum's ``calc_check_digit`` expects a number *with* a check position, which it
+    drops: hence the placeholder.)
+    """
+    return str(ric.calc_check_digit(first_17[:17] + "0"))
+
+
 def has_valid_check_character(number: str) -> bool:
-    return bool(_SHAPE.match(number)) and ric.calc_check_digit(number[:17]) == number[17]
+    return bool(_SHAPE.match(number)) and check_character(number[:17]) == number[17]
 
 
 def check_id_number(value: str) -> IdNumber:

@@ -10,7 +10,7 @@ import itertools
 import random
 from datetime import date
 
-from stdnum.cn import ric
+from matching.identity import check_character
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂"
@@ -23,7 +23,7 @@ def id_number(
     # The 17th digit is odd for men, even for women; 500 distinct numbers per county and day.
     seq = (next(_serial) % 500) * 2 + (0 if female else 1)
     body = f"{county}{born:%Y%m%d}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + check_character(body)
 
 
 def name(rng: random.Random | None = None) -> str:

@@ -21,4 +21,9 @@ def configure_environment() -> None:
     os.environ["PICCOLO_CONF"] = "backend.piccolo_conf"
     # Jobs run in-process unless a test opts into arq with its own settings.
     os.environ.pop("REDIS_URL", None)
-    os.environ.pop("MEILI_URL", None)
+    # The app under test uses the embedded search engine; the search contract suite also runs
+    # against Meilisearch when MEILI_URL was given, through this copy.
+    for name in ("MEILI_URL", "MEILI_API_KEY"):
+        if os.environ.get(name):
+            os.environ.setdefault(f"TEST_{name}", os.environ[name])
+        os.environ.pop(name, None)

@@ -16,7 +16,7 @@ JobFunction = Callable[..., Awaitable[Any]]
 _JOBS: dict[str, JobFunction] = {}
 
 #: Modules holding job functions; importing them fills the registry (worker start-up).
-JOB_MODULES = ("backend.figures.jobs",)
+JOB_MODULES = ("backend.figures.jobs", "backend.needs.search_sync")
 
 
 def job(func: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Any]]:

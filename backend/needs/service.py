@@ -224,3 +224,13 @@ async def latest_public_needs(limit: int = 20) -> list[NeedPublic]:
         .limit(limit)
     )
     return [await to_public(row) for row in rows]
+
+
+async def remaining_of(row: dict[str, Any]) -> tuple[int, int]:
+    """What is still open: fen for money and goods needs, hours for service needs.
+
+    Until pledges exist (the pledges issue) nothing has been pledged, so the target is open.
+    """
+    if row["kind"] == NeedKind.service:
+        return 0, row["target_hours"] or 0
+    return row["target_fen"] or 0, 0

@@ -15,6 +15,7 @@ from backend.accounts.tables import RelativeDeclaration
 from backend.audit.service import record
 from backend.cases.tables import HouseholdMember
 from backend.errors import Conflict, Forbidden
+from backend.needs.search_sync import need_changed
 from backend.needs.service import profiles_for, publish
 from backend.referrals.schemas import Decision, QueueEntry, ReferralRead
 from backend.referrals.service import (
@@ -156,6 +157,8 @@ async def decide(
                 Referral.generalisation: json.dumps(generalisation, ensure_ascii=False),
             }
         ).where(Referral.id == row["id"])
+        for public_id in public_ids:
+            need_changed(public_id)
         log.info("referral_approved", referral=ref, needs=len(public_ids))
     else:
         await Referral.update(

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from matching.anonymiser.model import REPLACEMENTS, Finding, Known
 from matching.anonymiser.places import strip_admin_prefix
 from matching.anonymiser.text import (
-    birth_date_of,
     fold,
     split_name,
     word_set,
     written_form_note,
 )
+from matching.identity import birth_date_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ def name_forms(raw: str) -> Iterator[Form]:
             familiar.append(("小" + given[-1], "小某"))
     elif len(given) == 1:
         familiar += [("小" + given, "小某"), ("阿" + given, "阿某"), (given * 2, "某某")]
-    pass
+    familiar += [("小" + surname, "小某"), ("老" + surname, "老某")]
     for word, replacement in familiar:
         if word not in _COMMON_FAMILIAR:
             yield _name(word, replacement, "已知姓名的称呼写法（小/老/阿加姓或名）")

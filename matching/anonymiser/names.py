@@ -49,9 +49,11 @@ KEEP_WORDS = ROLE_WORDS | word_set(
     "吉祥 齐全 黎明 乔迁 阳光 高峰 洪水 洪涝 青少年 师傅 老公 老婆 宝贝 子孙 祖先 光荣 友谊 "
     "公正 安静 文明 道德 智慧 荣誉 明星 顾问 顾客 白领 维生素 老太太 老大爷 老大娘 康宁 金鼎 "
     "常年 高中 初中 小学 大学 高考 中考 严重 常常 向前 于是 尚可 万元 千元 "
-    # places
-    "秦皇岛 于家堡 塘沽 汉沽 大港 滨海 江北 观音桥 泰山 岱庙 泰安 重庆 天津 齐鲁 华山 "
-    "石马河 铁山坪 郭家沱 寸滩 五里店 大石坝 华新街 邱家店 徐家楼 省庄 上高 泰前 "
+    # places, above all those of the platform's three districts
+    "秦皇岛 天津 重庆 泰安 齐鲁 华山 滨海 塘沽 汉沽 大港 泰达 于家堡 响螺湾 胡家园 北塘 "
+    "杭州道 新港 新河 新北 江北 观音桥 红旗河沟 鲤鱼池 五里店 大石坝 石马河 华新街 寸滩 "
+    "郭家沱 唐家沱 铁山坪 鱼嘴 复盛 五宝 沙坪坝 杨家坪 解放碑 泰山 岱庙 岱岳 财源 泰前 "
+    "上高 徐家楼 省庄 邱家店 红门 天外村 "
     # placeholders the anonymiser writes
     "某某 小某 老某 阿某"
 )
@@ -61,8 +63,13 @@ _NAME_FLAGS = frozenset({"nr", "nrfg", "nrt"})
 _NOT_A_PERSON_AFTER = word_set(
     "坪 堡 店 庄 村 镇 乡 街 路 道 桥 河 湖 湾 沟 屯 营 寨 坝 沱 塘 港 区 县 市 省 山 岭 峪 园 苑 "
     "里 街道 社区 小区 医院 大学 中学 小学 学院 学校 综合征 综合症 氏 病毒 菌 牌 集团 公司 基金会 "
-    "大街 大道 新区 花园 家园 广场 大厦 中心 主义 思想"
+    "大街 大道 新区 花园 家园 广场 大厦 中心 主义 思想 城"
 )
+#: Last characters of place names that jieba's dictionary files as personal names (杨家坪,
+#: 张家湾, 沙坪坝); given names practically never end in them.
+_PLACE_ENDINGS = frozenset("坪湾堡坝沱铺庄村镇沟屯寨塘店庙寺嘴垭坳坡渡窑巷弄街路")
+#: After 家 (X家楼, X家台) these end a place too, though alone they may end a given name.
+_PLACE_AFTER_JIA = frozenset("楼台山河湖园岭口门桥岗洼集")
 #: Characters that do not occur inside a name but do follow one in a sentence (李秀英患…).
 _NOT_IN_NAME = frozenset("患因在于是的了和与及今现已系说等为也都把被到从向对就又还将由经未曾病")
 _SEX_AFTER = re.compile(r"\s*[，,（(、]\s*[男女](?=[，,、）)\s;；。]|性|\d|$)")
@@ -80,6 +87,12 @@ def _looks_like_name(word: str) -> bool:
         and "某" not in word
         # a name does not start with a word the need is made of (康复 → 康复科)
         and not any(word[:n] in KEEP_WORDS for n in (2, 3, 4))
+    )
+
+
+def _is_place_name(word: str) -> bool:
+    return len(word) >= 3 and (
+        word[-1] in _PLACE_ENDINGS or (word[-2] == "家" and word[-1] in _PLACE_AFTER_JIA)
     )
 
 
@@ -171,6 +184,7 @@ def find_names(text: str, words: Words, protected: list[tuple[int, int]]) -> lis
         if (
             (start, end) in found
             or not _looks_like_name(word)
+            or _is_place_name(word)
             or overlaps((start, end), protected)
             or _next_shows_not_person(words, end)
         ):

@@ -21,7 +21,7 @@ from matching.anonymiser.text import word_set
 # --- spans that are kept -------------------------------------------------------------------
 
 _INSTITUTION = re.compile(
-    r"医院|卫生院|卫生服务中心|卫生服务站|卫生室|诊所|保健院|门诊部|医疗中心|透析中心|康复中心"
+    r"医院|卫生院|卫生服务中心|卫生服务站|卫生室|诊所|保健院|医馆|门诊部|医疗中心|透析中心|康复中心"
     r"|急救中心|疾病预防控制中心|疾控中心|基金会|慈善总会|慈善会|红十字会"
 )
 #: 津民发〔2021〕12号, 渝府办发[2022]5号, 泰政发（2020）3号 …
@@ -109,7 +109,8 @@ def protected_spans(folded: str, words: Words) -> list[tuple[int, int]]:
     """
     spans = [m.span() for m in _POLICY_NUMBER.finditer(folded)]
     for match in _INSTITUTION.finditer(folded):
-        if not _whole_word(words, *match.span()):
+        # Only the end must fall between words: 妇幼保健|院 splits the marker itself.
+        if words.containing(match.end()) is not None:
             continue
         start = words.extend_left(match.start(), _stops_institution, 16)
         if start < match.start():
@@ -132,7 +133,8 @@ _UNIT = (
 _STRONG_UNIT = re.compile(r"[\dA-Za-z一二三四五六七八九十两]\s*(?:号楼|栋|幢|单元|号院|室)")
 _CHAIN = re.compile(
     rf"{_UNIT}(?:\s*[-－]?\s*{_UNIT})*"
-    r"(?:\s*[-－]?\s*\d{1,5}(?:\s*[-－]\s*\d{1,5}){0,2}(?![\d.年月日元万岁个次期天号周小分%]))?"
+    r"(?:\s*[-－]?\s*\d{1,5}(?:\s*[-－]\s*\d{1,5}){0,2}"
+    r"(?![\d.]|\s*(?:年|月|日|元|万|岁|个|次|期|天|号|周|小时|分|%)))?"
 )
 _DASH_ROOM = re.compile(r"\s*\d{1,4}(?:\s*[-－]\s*\d{1,4}){1,3}(?![\d.])")
 _ESTATE = re.compile(r"小区|花园|家园|公寓|新村|苑|大厦|公馆|山庄")

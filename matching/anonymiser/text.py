@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from stdnum import luhn
-from stdnum.cn import ric
+
+from matching.identity import birth_date_of, check_character, has_valid_check_character
 
 _FOLD_PAIRS = {chr(0xFF01 + i): chr(0x21 + i) for i in range(0x5E)}  # ！…～ → !…~
 _FOLD_PAIRS.update({"\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " "})
@@ -32,8 +33,7 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-#: Common single-character surnames (about 95% of the population), for recognising names
-#: jieba does not know and for generating test data.
+#: The common single-character surnames, for recognising names jieba's dictionary lacks.
 SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
     "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎"
@@ -65,21 +65,8 @@ def starts_with_surname(word: str) -> bool:
 
 
 def id_check_character(number: str) -> str:
-    """The ISO 7064 MOD 11-2 check character of an 18-character resident ID (last one ignored).
-
-    stdnum's full validation also checks the county against its table, which rejects valid,
-    re-issued cards whose county was created after the holder's birth (e.g. 120116 滨海新区,
-    founded 2009), so only its check-digit arithmetic is used.
-    """
-    return str(ric.calc_check_digit(number[:17] + "0"))
-
-
-def birth_date_of(number: str) -> dt.date | None:
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return None
-    return born
+    """The check character of an 18-character resident ID (its own last character ignored)."""
+    return check_character(number[:17])
 
 
 #: First two digits of every province-level code; province codes have not changed since 1997
@@ -94,10 +81,7 @@ def is_resident_id(number: str) -> bool:
     """True for 17 digits plus a correct check character and a real birth date in the past."""
     if len(number) != 18 or not number[:17].isdigit() or number[:2] not in _PROVINCES:
         return False
-    if number[17] not in "0123456789X" or id_check_character(number) != number[17]:
-        return False
-    born = birth_date_of(number)
-    return born is not None and dt.date(1880, 1, 1) <= born <= dt.date.today()
+    return has_valid_check_character(number) and birth_date_of(number) is not None
 
 
 def is_luhn(number: str) -> bool:

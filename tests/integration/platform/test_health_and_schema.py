@@ -20,16 +20,18 @@ async def test_ready_checks_database_and_search(client: httpx.AsyncClient) -> No
     assert response.json()["checks"] == {"database": "ok", "search": "ok"}
 
 
-async def test_ready_reports_an_unreachable_search_engine(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_ready_reports_an_unreachable_search_engine(client: httpx.AsyncClient) -> None:
+    """A Meilisearch that does not answer makes the app unready (and says only what failed)."""
+    from backend.needs import search_sync
     from backend.settings import get_settings, set_settings
 
     settings = get_settings()
+    await search_sync.close_search_index()
     set_settings(settings.model_copy(update={"meili_url": "http://127.0.0.1:9"}))
     try:
         response = await client.get("/health/ready")
     finally:
+        await search_sync.close_search_index()
         set_settings(settings)
     assert response.status_code == 503
     assert response.json()["checks"]["search"].startswith("fail")

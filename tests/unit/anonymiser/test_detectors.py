@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.anonymiser import Known, anonymise
-from tests.unit.anonymiser.helpers import found, public, valid_id, wrong_check
+from tests.unit.anonymiser import found, public, valid_id, wrong_check
 
 # 120116 is 滨海新区, created in 2009: stdnum's county table rejects it for anyone born before.
 BINHAI_1978 = valid_id("12011619780305123")
@@ -112,6 +112,9 @@ class TestPlates:
     def test_plate(self, plate: str) -> None:
         assert found(f"车牌号{plate}，") == [("plate", plate)]
 
+    def test_letters_after_a_province_abbreviation_are_not_a_plate(self) -> None:
+        assert public("下载新Wechat版本") == "下载新Wechat版本"
+
     def test_province_abbreviation_in_a_document_number_is_not_a_plate(self) -> None:
         assert public("津民发〔2021〕12号") == "津民发〔2021〕12号"
 
@@ -178,6 +181,11 @@ class TestAddresses:
     def test_below_street_level(self, text: str, address: str) -> None:
         assert found(text) == [("address", address)]
 
+    def test_room_number_right_before_a_name(self) -> None:
+        # 小 after the number starts a name here, not 小时 ("602 hours").
+        text = "家住阳光小区5栋1单元602小红在家"
+        assert ("address", "阳光小区5栋1单元602") in found(text)
+
     def test_district_and_street_are_kept(self) -> None:
         assert public("住滨海新区塘沽街道幸福小区3号楼") == "住滨海新区塘沽街道[地址]"
 
@@ -189,6 +197,9 @@ class TestAddresses:
             "老旧小区改造",
             "依据津民发〔2021〕12号文件",
             "住院3次，第2期",
+            "每周透析3次，每次4小时",
+            "住在拆迁安置小区",
+            "商品房小区",
             "3楼",
         ],
     )
@@ -248,6 +259,17 @@ class TestNames:
     )
     def test_words_the_need_needs_are_not_names(self, text: str) -> None:
         assert public(text) == text
+
+    @pytest.mark.parametrize("place", ["张家湾", "马家堡", "王家庄", "胡家台"])
+    def test_place_names_jieba_files_as_names_are_kept(self, place: str) -> None:
+        assert public(f"老人家在{place}，") == f"老人家在{place}，"
+
+    def test_word_after_the_candidate_shows_it_is_a_place(self) -> None:
+        # jieba guesses 鲁能星 as a name; the 城 after it makes it an estate.
+        assert public("家住鲁能星城，") == "家住鲁能星城，"
+
+    def test_name_inside_a_hospital_name_is_kept(self) -> None:
+        assert public("在宋庆龄妇幼保健院分娩") == "在宋庆龄妇幼保健院分娩"
 
     def test_policy_number_whose_issuer_jieba_tags_as_a_name_is_kept(self) -> None:
         # jieba reads 鲁民 (Shandong civil affairs) as a person; the document number protects it.

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from matching.anonymiser import Finding, Known, anonymise, remaining_identifiers
 from matching.anonymiser.engine import _apply, _to_input, merge
-from tests.unit.anonymiser.helpers import found, valid_id
+from tests.unit.anonymiser import found, valid_id
 
 
 def _rebuild(text: str, findings: tuple[Finding, ...]) -> str:
@@ -35,7 +35,7 @@ class TestMerge:
         assert [(f.start, f.end) for f in merged] == [(0, 3), (3, 14)]
 
     def test_known_wins_a_tie(self) -> None:
-        merged = merge([_finding("bank_card", 0, 18), _finding("id_number", 0, 18, "known")])
+        merged = merge([_finding("name", 0, 3), _finding("name", 0, 3, "known")])
         assert merged[0].source == "known"
 
     def test_more_specific_kind_wins_a_tie(self) -> None:
@@ -85,6 +85,15 @@ def test_a_finding_on_the_public_text_maps_back_to_input_offsets() -> None:
     mapped = _to_input(on_public, segments)
     assert (mapped.start, mapped.end) == (2, len(text))
     assert text[mapped.start : mapped.end] == "13812345678转张小明"
+
+
+def test_what_only_a_second_look_finds_is_removed_too() -> None:
+    # jieba reads 室小红 differently before and after the address is replaced; the second look
+    # at the public text finds 小红, and it is folded back into the findings.
+    text = "住3号楼301室小红今年8岁"
+    result = anonymise(text)
+    assert result.text == "住[地址]小某今年8岁"
+    assert [text[f.start : f.end] for f in result.findings] == ["3号楼301室", "小红"]
 
 
 def test_deterministic() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.anonymiser import Known, anonymise, remaining_identifiers
-from tests.unit.anonymiser.helpers import found, public, valid_id, wrong_check
+from tests.unit.anonymiser import found, public, valid_id, wrong_check
 
 ID_BINHAI_1978 = valid_id("12011619780305123")
 
@@ -150,7 +150,10 @@ class TestPhones:
         assert public(f"家中{written}", Known(phones=("022-23456789",))) == "家中[电话]"
 
     def test_landline_without_area_code(self) -> None:
-        assert public("家中电话 2345 6789", Known(phones=("02223456789",))) == "家中电话 [电话]"
+        # no 电话 before it: only the record knows this is a phone number
+        assert (
+            public("可拨打 2345 6789 找她", Known(phones=("02223456789",))) == "可拨打 [电话] 找她"
+        )
 
 
 class TestAddresses:
@@ -172,6 +175,11 @@ class TestAddresses:
         result = anonymise("家住幸福小区。", self.known)
         assert result.findings[0].reason == "已知住址的小区或村名"
 
+    def test_building_and_flat_without_the_estate(self) -> None:
+        # 5号2门301 has no unit a detector would trust alone; the record makes it an address.
+        known = Known(addresses=("塘沽街道幸福小区5号2门301",))
+        assert public("住5号2门301", known) == "住[地址]"
+
     def test_village_address(self) -> None:
         known = Known(addresses=("泰安市泰山区邱家店镇前旺村6组18号",))
         assert public("住在前旺村6组18号", known) == "住在[地址]"
@@ -190,6 +198,10 @@ class TestSchoolsAndEmployers:
         known = Known(employers=("泰安市岱宗机械有限公司",))
         text = "原在泰安市岱宗机械有限公司工作，岱宗机械拖欠工资"
         assert public(text, known) == "原在泰安市[工作单位]工作，[工作单位]拖欠工资"
+
+    def test_employer_without_its_city(self) -> None:
+        known = Known(employers=("天津红星机械厂",))
+        assert public("在红星机械厂上班", known) == "在[工作单位]上班"
 
     def test_employer_without_place_prefix(self) -> None:
         known = Known(employers=("重庆长江船舶修造有限公司",))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from matching.anonymiser import Known, anonymise, remaining_identifiers
 from matching.anonymiser.text import fold
-from tests.unit.anonymiser.helpers import valid_id
+from tests.unit.anonymiser import valid_id
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"

@@ -1,0 +1,355 @@
+"""The Meilisearch adapter: the production engine behind the same ``SearchIndex`` interface.
+
+Both engines must find the same needs for the same query. So the Chinese analysis is ours,
+not Meilisearch's: each document carries, beside its display fields, ``*_terms`` fields with
+the Simplified, jieba search-mode tokens of its title, labels, places and story (built by
+``search.chinese`` exactly as the embedded engine indexes them), and only those fields are
+searchable. Meilisearch's own segmenter (jieba-rs in its default mode) would index 肾透析 as
+one word, and 透析 would not find it; 醫療 would not find 医疗 either. The query sent is our
+precise-mode words, Simplified, joined by spaces, with ``matchingStrategy: all`` (every word
+must match, as on the embedded engine). Filters and sorts use the same plan (``search.plan``).
+
+Highlighting uses Meilisearch's ``_formatted`` title and cropped story, with private-use
+characters as tags so that the text can be HTML-escaped before the tags become ``<mark>``;
+where Meilisearch marked nothing (it matched on the ``*_terms`` fields), ``search.highlight``
+marks the original text as the embedded engine does.
+
+Errors: connection failures, timeouts, 5xx and failed tasks raise ``SearchUnavailable``;
+an invalid filter or sort (which the plan should have caught) raises ``InvalidQuery``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx2
+from meilisearch_python_sdk import AsyncClient
+from meilisearch_python_sdk.errors import MeilisearchApiError, MeilisearchError
+from meilisearch_python_sdk.models.settings import (
+    Faceting,
+    LocalizedAttributes,
+    MeilisearchSettings,
+    Pagination,
+    TypoTolerance,
+)
+from meilisearch_python_sdk.models.task import TaskInfo
+
+from search.chinese import index_text
+from search.documents import NeedDocument
+from search.highlight import STORY_CROP, highlight
+from search.index import (
+    SORTS,
+    Highlights,
+    InvalidQuery,
+    SearchHit,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
+from search.plan import Plan, Term, make_plan
+
+log = logging.getLogger(__name__)
+
+#: Highlight tags: private-use characters that no need text contains (they are stripped from
+#: documents), so the formatted text can be escaped first and tagged afterwards.
+PRE_TAG, POST_TAG = "\ue000", "\ue001"
+_TAGS = re.compile("[\ue000\ue001]")
+#: Words (not characters) of story Meilisearch keeps around a match; ≈ STORY_CROP characters.
+CROP_WORDS = 60
+
+DOCUMENT_FIELDS = list(NeedDocument.model_fields)
+SEARCHABLE = ["title_terms", "label_terms", "place_terms", "story_terms"]
+FILTERABLE = [
+    "province_code",
+    "city_code",
+    "district_code",
+    "street_code",
+    "category",
+    "kind",
+    "urgency",
+    "status",
+    "remaining_fen",
+    "deadline_day",
+]
+SORTABLE = ["urgency_rank", "deadline_day", "published_ts", "remaining_fen", "remaining_hours"]
+#: The same orders as the embedded engine's integer keys (search.embedded.sort_keys).
+SORT_RULES: dict[str, list[str] | None] = {
+    "relevance": None,
+    "urgency": ["urgency_rank:asc", "deadline_day:asc", "published_ts:desc"],
+    "deadline": ["deadline_day:asc", "published_ts:desc"],
+    "newest": ["published_ts:desc"],
+    "remaining": ["remaining_fen:desc", "remaining_hours:desc"],
+}
+
+SETTINGS = MeilisearchSettings(
+    searchable_attributes=SEARCHABLE,
+    filterable_attributes=list(FILTERABLE),
+    sortable_attributes=SORTABLE,
+    # "sort" first: an explicit sort orders the results; relevance only breaks its ties.
+    ranking_rules=["sort", "words", "typo", "proximity", "attribute", "exactness"],
+    localized_attributes=[
+        LocalizedAttributes(locales=["zho"], attribute_patterns=["title", "story", "*_terms"])
+    ],
+    typo_tolerance=TypoTolerance(enabled=True),
+    faceting=Faceting(max_values_per_facet=1000),
+    # totalHits is exact only up to this many; the need hall needs the true total.
+    pagination=Pagination(max_total_hits=1_000_000),
+)
+
+
+def to_meili(doc: NeedDocument) -> dict[str, Any]:
+    """The document as sent: its fields, the analysed ``*_terms``, and numeric sort keys."""
+    body = doc.model_dump(mode="json")
+    body["title"] = _TAGS.sub("", doc.title)
+    body["story"] = _TAGS.sub("", doc.story)
+    texts = doc.search_texts()
+    body["title_terms"] = index_text(texts["title"])
+    body["label_terms"] = index_text(texts["labels"])
+    body["place_terms"] = index_text(texts["places"])
+    body["story_terms"] = index_text(texts["story"])
+    body["urgency_rank"] = 0 if doc.urgency == "urgent" else 1
+    body["deadline_day"] = doc.deadline.toordinal()
+    body["published_ts"] = doc.published_ts
+    return body
+
+
+def from_meili(hit: dict[str, Any]) -> NeedDocument:
+    return NeedDocument.model_validate({k: hit[k] for k in DOCUMENT_FIELDS if k in hit})
+
+
+def meili_filter(plan: Plan) -> list[str]:
+    """The plan's filters as Meilisearch filter expressions, all required.
+
+    Every value was validated (enums, status spelling, digits), and is JSON-quoted anyway.
+    """
+    parts: list[str] = []
+    if plan.region:
+        parts.append(f"{plan.region[0]} = {json.dumps(plan.region[1])}")
+    for name in ("category", "kind", "urgency", "status"):
+        values: tuple[str, ...] = getattr(plan, name)
+        if values:
+            parts.append(f"{name} IN [{', '.join(json.dumps(v) for v in values)}]")
+    if plan.min_remaining is not None:
+        parts.append(f"remaining_fen >= {int(plan.min_remaining)}")
+    if plan.max_remaining is not None:
+        parts.append(f"remaining_fen <= {int(plan.max_remaining)}")
+    if plan.deadline_before is not None:
+        parts.append(f"deadline_day <= {plan.deadline_before.toordinal()}")
+    return parts
+
+
+def meili_query(plan: Plan) -> str:
+    return " ".join(term.text for term in plan.terms)
+
+
+def formatted_highlight(
+    formatted: Any, original: str, terms: Sequence[Term], crop: int | None = None
+) -> str:
+    """Meilisearch's formatted text, escaped, its tags made ``<mark>``; ours if it marked none."""
+    if isinstance(formatted, str) and PRE_TAG in formatted:
+        escaped = html.escape(formatted)
+        return escaped.replace(PRE_TAG, "<mark>").replace(POST_TAG, "</mark>")
+    return highlight(original, terms, crop=crop)
+
+
+class _IndexMissing(Exception):
+    pass
+
+
+_QUERY_ERRORS = {"invalid_search_filter": "filter", "invalid_search_sort": "sort"}
+
+
+@asynccontextmanager
+async def _errors(what: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except MeilisearchApiError as exc:
+        if exc.code == "index_not_found":
+            raise _IndexMissing() from exc
+        if exc.code in _QUERY_ERRORS:
+            param = _QUERY_ERRORS[exc.code]
+            allowed = list(SORTS) if param == "sort" else FILTERABLE
+            raise InvalidQuery(param, "搜索引擎拒绝了这个条件", allowed) from exc
+        log.warning("meilisearch %s failed: %s", what, exc)
+        raise SearchUnavailable() from exc
+    except (MeilisearchError, httpx2.HTTPError, OSError) as exc:
+        log.warning("meilisearch %s failed: %s", what, exc)
+        raise SearchUnavailable() from exc
+
+
+class MeiliIndex(SearchIndex):
+    """The need index in one Meilisearch index (``uid``)."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None = None,
+        *,
+        uid: str = "needs",
+        timeout_s: int = 5,
+        task_timeout_ms: int = 60_000,
+        client: AsyncClient | None = None,
+    ) -> None:
+        self.uid = uid
+        self._owns_client = client is None
+        self._client = client or AsyncClient(url, api_key, timeout=timeout_s)
+        self._task_timeout_ms = task_timeout_ms
+        self._url, self._api_key = url, api_key
+
+    @property
+    def _index(self) -> Any:
+        return self._client.index(self.uid)
+
+    async def _wait(self, task: TaskInfo) -> None:
+        await self._client.wait_for_task(
+            task.task_uid, timeout_in_ms=self._task_timeout_ms, raise_for_status=True
+        )
+
+    async def apply_settings(self) -> None:
+        async with _errors("apply_settings"):
+            index = await self._client.get_or_create_index(self.uid, primary_key="id")
+            await self._wait(await index.update_settings(SETTINGS))
+
+    async def upsert(self, docs: Sequence[NeedDocument]) -> None:
+        if not docs:
+            return
+        async with _errors("upsert"):
+            for start in range(0, len(docs), 1000):
+                body = [to_meili(doc) for doc in docs[start : start + 1000]]
+                await self._wait(await self._index.add_documents(body, primary_key="id"))
+
+    async def delete(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        try:
+            async with _errors("delete"):
+                await self._wait(await self._index.delete_documents(list(ids)))
+        except _IndexMissing:
+            return
+
+    async def clear(self) -> None:
+        try:
+            async with _errors("clear"):
+                await self._wait(await self._index.delete_all_documents())
+        except _IndexMissing:
+            return
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        plan = make_plan(query)
+        facets: dict[str, dict[str, int]] = {name: {} for name in plan.facets}
+        try:
+            async with _errors("search"):
+                found = await self._index.search(
+                    meili_query(plan),
+                    page=query.page,
+                    hits_per_page=query.per_page,
+                    filter=meili_filter(plan) or None,
+                    facets=list(plan.facets) or None,
+                    sort=SORT_RULES[plan.sort],
+                    attributes_to_retrieve=DOCUMENT_FIELDS,
+                    attributes_to_highlight=["title", "story"],
+                    attributes_to_crop=["story"],
+                    crop_length=CROP_WORDS,
+                    crop_marker="…",
+                    highlight_pre_tag=PRE_TAG,
+                    highlight_post_tag=POST_TAG,
+                    matching_strategy="all",
+                    locales=["zho"],
+                )
+        except _IndexMissing:
+            return SearchResult(
+                hits=[], total=0, facets=facets, page=query.page, per_page=query.per_page
+            )
+        for name, counts in (found.facet_distribution or {}).items():
+            if name in facets:
+                facets[name] = {str(value): int(count) for value, count in counts.items()}
+        hits = []
+        for hit in found.hits:
+            doc = from_meili(hit)
+            formatted = hit.get("_formatted") or {}
+            hits.append(
+                SearchHit(
+                    document=doc,
+                    highlights=Highlights(
+                        title=formatted_highlight(formatted.get("title"), doc.title, plan.terms),
+                        story=formatted_highlight(
+                            formatted.get("story"), doc.story, plan.terms, crop=STORY_CROP
+                        ),
+                    ),
+                )
+            )
+        total = found.total_hits if found.total_hits is not None else len(hits)
+        return SearchResult(
+            hits=hits, total=total, facets=facets, page=query.page, per_page=query.per_page
+        )
+
+    async def health(self) -> bool:
+        try:
+            async with _errors("health"):
+                return (await self._client.health()).status == "available"
+        except (SearchUnavailable, _IndexMissing):
+            return False
+
+    async def count(self) -> int:
+        try:
+            async with _errors("count"):
+                return int((await self._index.get_stats()).number_of_documents)
+        except _IndexMissing:
+            return 0
+
+    async def all_ids(self) -> set[str]:
+        ids: set[str] = set()
+        try:
+            async with _errors("all_ids"):
+                offset = 0
+                while True:
+                    page = await self._index.get_documents(fields=["id"], offset=offset, limit=1000)
+                    ids.update(str(row["id"]) for row in page.results)
+                    offset += len(page.results)
+                    if not page.results or offset >= page.total:
+                        return ids
+        except _IndexMissing:
+            return ids
+
+    async def build_aside(self, name: str | None = None) -> MeiliIndex:
+        suffix = name or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", suffix):
+            raise ValueError(f"bad index name: {suffix!r}")
+        aside = MeiliIndex(
+            self._url,
+            self._api_key,
+            uid=f"{self.uid}__{suffix}",
+            task_timeout_ms=self._task_timeout_ms,
+            client=self._client,
+        )
+        await aside.discard()
+        await aside.apply_settings()
+        return aside
+
+    async def swap(self, new: SearchIndex) -> None:
+        """Swap the two indexes in one Meilisearch task, then delete the old documents."""
+        if not isinstance(new, MeiliIndex) or new.uid == self.uid:
+            raise ValueError("swap takes an index from this index's build_aside")
+        async with _errors("swap"):
+            await self._client.get_or_create_index(self.uid, primary_key="id")
+            await self._wait(await self._client.swap_indexes([(self.uid, new.uid)]))
+        await new.discard()
+
+    async def discard(self) -> None:
+        try:
+            async with _errors("discard"):
+                await self._client.delete_index_if_exists(self.uid)
+        except _IndexMissing:
+            return
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()

@@ -1,0 +1,1 @@
+"""The search package: one contract suite over both engines, and its parts alone."""
