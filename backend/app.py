@@ -35,7 +35,13 @@ from backend.logging import configure_logging
 from backend.needs.controllers import NeedsApiController
 from backend.needs.pages import NeedPagesController
 from backend.needs.search_sync import close_search_index
-from backend.organisations.controllers import OrganisationsApiController
+from backend.notifications.controllers import DigestSettingsApiController, InboxApiController
+from backend.notifications.pages import InboxPagesController
+from backend.organisations.controllers import InvitationsApiController, OrganisationsApiController
+from backend.organisations.pages import InvitationPagesController, OrganisationPagesController
+from backend.pledges.controllers import PledgesApiController
+from backend.recommendations.controllers import RecommendationsApiController
+from backend.recommendations.pages import RecommendationPagesController
 from backend.referrals.controllers import ReferralsApiController
 from backend.referrals.pages import ReferralPagesController, ReviewPagesController
 from backend.regions.controllers import RegionsApiController
@@ -44,7 +50,7 @@ from backend.web.auth import AuthenticationMiddleware
 from backend.web.controllers import HomeController
 from backend.web.errors import EXCEPTION_HANDLERS
 from backend.web.middleware import RequestLogMiddleware, TransactionMiddleware
-from backend.web.pages import TEMPLATE_GLOBALS
+from backend.web.pages import TEMPLATE_GLOBALS, load_inbox_badge
 
 WEB = Path(__file__).parent / "web"
 UNAUTHENTICATED_PATHS = ["^/static/", "^/health/", "^/schema"]
@@ -96,15 +102,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditPagesController,
             RelativesPagesController,
             NeedPagesController,
+            OrganisationPagesController,
+            InvitationPagesController,
             AuthApiController,
             UsersApiController,
             OrganisationsApiController,
+            InvitationsApiController,
             RegionsApiController,
             RelativesApiController,
             CasesApiController,
             ReferralsApiController,
             AuditApiController,
             NeedsApiController,
+            PledgesApiController,
+            RecommendationPagesController,
+            RecommendationsApiController,
+            InboxPagesController,
+            InboxApiController,
+            DigestSettingsApiController,
             HealthController,
             create_static_files_router(path="/static", directories=[WEB / "static"]),
         ],
@@ -121,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="救助衔接平台 AidBridge API", version="1", path="/schema"
         ),
+        before_request=load_inbox_badge,
         on_startup=[start_engine],
         on_shutdown=[on_shutdown],
         state=State({"settings": settings}),

@@ -19,5 +19,7 @@ APP_REGISTRY = AppRegistry(
         "backend.referrals.piccolo_app",
         "backend.needs.piccolo_app",
         "backend.audit.piccolo_app",
+        "backend.pledges.piccolo_app",
+        "backend.notifications.piccolo_app",
     ]
 )

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     #: base64 of the 32-byte Ed25519 seed that signs ledger tree heads.
     ledger_signing_key: str = DEV_LEDGER_SIGNING_KEY
 
+    #: Digest e-mails (notifications). Unset ``smtp_host``: in-app inbox only. Port 465 means
+    #: implicit TLS; otherwise STARTTLS is used whenever the server offers it.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = Field(default=None, description="e.g. 救助衔接平台 <noreply@…>")
+
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
     log_json: bool = False

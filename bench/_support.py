@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 PG_ADMIN_DSN = os.environ.get("BENCH_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-BENCH_DB = os.environ.get("BENCH_DB_NAME", "aidbridge_bench")
+# One database per benchmark script, so two benchmarks never drop each other's data.
+BENCH_DB = os.environ.get(
+    "BENCH_DB_NAME", "aidbridge_bench_" + Path(sys.argv[0]).stem.removeprefix("bench_")
+)
 BENCH_DATABASE_URL = PG_ADMIN_DSN.rsplit("/", 1)[0] + "/" + BENCH_DB
 
 

@@ -31,6 +31,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -92,6 +93,10 @@ _INT_FIELDS = (
 )
 _U32 = 2**32 - 1
 _U20 = 2**20 - 1
+
+#: How long a writer waits for another process's writer lock (tries x wait).
+_LOCK_ATTEMPTS = 50
+_LOCK_WAIT_S = 0.1
 
 
 def build_schema() -> tantivy.Schema:
@@ -386,13 +391,23 @@ class EmbeddedIndex(SearchIndex):
         return old
 
     def _writer(self, gen: _Generation) -> tantivy.IndexWriter:
+        """Take the index's writer lock, waiting briefly if another process holds it.
+
+        Writers release the lock after every commit (see ``_write``), so a web process and a
+        command line ``reindex`` or a second app process take turns instead of failing.
+        """
         if gen.writer is None:
-            try:
-                gen.writer = gen.index.writer(heap_size=self._heap, num_threads=self._threads)
-            except ValueError as exc:
-                if "LockBusy" in str(exc):
-                    raise SearchUnavailable("搜索索引正被另一个进程写入，请稍后重试") from exc
-                raise
+            for attempt in range(_LOCK_ATTEMPTS):
+                try:
+                    gen.writer = gen.index.writer(heap_size=self._heap, num_threads=self._threads)
+                    break
+                except ValueError as exc:
+                    if "LockBusy" not in str(exc):
+                        raise
+                    if attempt == _LOCK_ATTEMPTS - 1:
+                        raise SearchUnavailable("搜索索引正被另一个进程写入，请稍后重试") from exc
+                    time.sleep(_LOCK_WAIT_S)
+        assert gen.writer is not None
         return gen.writer
 
     async def _run(self, what: str, fn: Callable[[], T]) -> T:
@@ -414,6 +429,10 @@ class EmbeddedIndex(SearchIndex):
             except BaseException:
                 writer.rollback()
                 raise
+            finally:
+                # Release the lock: other processes share this directory.
+                gen.writer = None
+                writer.wait_merging_threads()
             gen.index.reload()
 
         async with self._write_lock:

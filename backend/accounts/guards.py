@@ -13,7 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.accounts.schemas import CurrentUser
-from backend.accounts.tables import REGION_SCOPED_ROLES, Membership, Role
+from backend.accounts.tables import REGION_SCOPED_ROLES, Membership, MembershipRole, Role
 from backend.errors import Forbidden, NotAuthenticated, NotFound
 from matching.regions import InvalidRegionCode, contains
 
@@ -100,12 +100,33 @@ def require_org_member(param: str = "org_id") -> Guard:
     return guard
 
 
+def require_org_owner(param: str = "org_id") -> Guard:
+    """The user must be the owner of the organisation in the path; to anyone else, members
+    included, it does not exist (404, as with ``require_org_member``). Admins pass."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = user_of(connection)
+        if user.role == Role.admin:
+            return
+        public_id = str(connection.path_params[param])
+        owner = await Membership.exists().where(
+            (Membership.user == user.id)
+            & (Membership.organisation.public_id == public_id)
+            & (Membership.role == MembershipRole.owner)
+        )
+        if not owner:
+            raise OrganisationNotFound()
+
+    return guard
+
+
 __all__ = [
     "RegionOutOfScope",
     "RoleRefused",
     "in_region_scope",
     "require_login",
     "require_org_member",
+    "require_org_owner",
     "require_region_scope",
     "require_roles",
     "user_of",

@@ -189,16 +189,23 @@ async def issue_token(user: CurrentUser) -> tuple[str, datetime]:
 
 
 async def user_for_token(token: str) -> CurrentUser | None:
+    """The active user a live token belongs to: one query, as it runs on every API call."""
+    user = ApiToken.user
     row = (
-        await ApiToken.select(ApiToken.user)
+        await ApiToken.select(
+            user.id, user.username, user.display_name, user.role, user.region_code
+        )
         .where(
             (ApiToken.token_hash == _token_digest(token))
             & (ApiToken.expires_at > _now())
             & ApiToken.revoked_at.is_null()
+            & (user._.is_active == True)  # noqa: E712 - a SQL comparison
         )
         .first()
     )
-    return await get_active_user(row["user"]) if row else None
+    if row is None:
+        return None
+    return to_current_user({key.removeprefix("user."): value for key, value in row.items()})
 
 
 async def revoke_token(token: str) -> None:

@@ -16,7 +16,12 @@ JobFunction = Callable[..., Awaitable[Any]]
 _JOBS: dict[str, JobFunction] = {}
 
 #: Modules holding job functions; importing them fills the registry (worker start-up).
-JOB_MODULES = ("backend.figures.jobs", "backend.needs.search_sync")
+JOB_MODULES = (
+    "backend.figures.jobs",
+    "backend.needs.search_sync",
+    "backend.pledges.jobs",
+    "backend.notifications.jobs",
+)
 
 
 def job(func: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Any]]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from arq import Retry
+from arq import Retry, cron
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 from arq.worker import Function, Worker, func
 
 from backend.db import start_engine, stop_engine, unit_of_work
@@ -42,6 +43,37 @@ def _wrap(name: str, job_function: JobFunction, max_tries: int) -> Function:
     return func(run, name=name, max_tries=max_tries + 1)
 
 
+#: Scheduled jobs: (registered job name, minutes of each hour at which it runs).
+SCHEDULE: tuple[tuple[str, frozenset[int]], ...] = (
+    # Digests are at most hourly per organisation; every ten minutes bounds their delay.
+    ("notifications.send_digests", frozenset(range(0, 60, 10))),
+    # Pledges expire by the day; hourly keeps a release at most an hour late.
+    ("pledges.expire_overdue_pledges", frozenset({5})),
+)
+
+
+def cron_jobs(settings: Settings, jobs: dict[str, JobFunction]) -> list[CronJob]:
+    """The schedule as arq cron jobs, wrapped like every other job (retries, dead letters).
+
+    Named apart from the plain job of the same function, which stays enqueueable; ``unique``
+    keeps two workers from both running one tick.
+    """
+    scheduled = []
+    for name, minutes in SCHEDULE:
+        wrapped = _wrap(name, jobs[name], settings.job_max_tries)
+        scheduled.append(
+            cron(
+                wrapped.coroutine,
+                name=f"cron:{name}",
+                minute=set(minutes),
+                unique=True,
+                max_tries=settings.job_max_tries + 1,
+                run_at_startup=False,
+            )
+        )
+    return scheduled
+
+
 async def _startup(ctx: dict[str, Any]) -> None:
     configure_logging(get_settings())
     await start_engine()
@@ -55,12 +87,14 @@ def build_worker(settings: Settings | None = None, *, burst: bool = False) -> Wo
     settings = settings or get_settings()
     if not settings.redis_url:
         raise SystemExit("aidbridge worker needs REDIS_URL; without it jobs run in-process.")
+    jobs = registered_jobs()
     functions = [
         _wrap(name, job_function, settings.job_max_tries)
-        for name, job_function in sorted(registered_jobs().items())
+        for name, job_function in sorted(jobs.items())
     ]
     return Worker(
         functions=functions,
+        cron_jobs=cron_jobs(settings, jobs),
         queue_name=settings.job_queue_name,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=_startup,

@@ -27,27 +27,29 @@ from litestar.response import Template
 
 from backend.errors import DomainError, FieldInvalid
 from backend.needs.search_sync import search_needs
-from backend.needs.service import public_need, remaining_of
-from backend.needs.tables import NEED_STATUS_LABELS, NeedStatus
+from backend.needs.service import PUBLIC_STATUSES, public_need
+from backend.needs.tables import NEED_STATUS_LABELS
 from backend.regions.service import full_name
 from backend.regions.tables import Region
 from backend.web.forms import MoneyInvalid, parse_yuan
 from backend.web.pages import page
 from matching.regions import InvalidRegionCode, level_of
 from matching.vocabulary import NEED_CATEGORY_LABELS, NEED_KIND_LABELS, URGENCY_LABELS
-from search import SearchResult
+from search import SORTS, SearchResult
 
 PER_PAGE = 20
 HALL_PATH = "/needs"
 
-#: The sorts, in the order the select offers them, with what people call them.
-SORT_LABELS: dict[str, str] = {
+_SORT_NAMES = {
     "relevance": "相关度",
     "urgency": "紧急程度",
     "deadline": "截止日期最近",
     "newest": "最新发布",
     "remaining": "剩余最多",
 }
+#: Every sort the search offers, with what people call it: a new sort without a name here
+#: fails at import, not as a blank option.
+SORT_LABELS: dict[str, str] = {sort: _SORT_NAMES[sort] for sort in SORTS}
 
 #: Facets shown as checkboxes (several values of one facet widen the search), in page order.
 CHECKBOX_FACETS: dict[str, tuple[str, Mapping[Any, str]]] = {
@@ -56,15 +58,9 @@ CHECKBOX_FACETS: dict[str, tuple[str, Mapping[Any, str]]] = {
     "urgency": ("紧急程度", URGENCY_LABELS),
     "status": ("状态", NEED_STATUS_LABELS),
 }
-#: Only these statuses are ever public; the others never reach the index.
-PUBLIC_STATUS_VALUES = (
-    NeedStatus.published,
-    NeedStatus.fully_pledged,
-    NeedStatus.fulfilled,
-    NeedStatus.closed,
-)
 
-#: The hall's own parameters that the search knows under another name or unit.
+#: Search parameters that the hall's form calls otherwise (amounts are typed in 元 there), so
+#: that an error naming one marks the right input.
 _PAGE_FIELDS = {"min_remaining": "min_yuan", "max_remaining": "max_yuan"}
 
 
@@ -122,7 +118,7 @@ class Hall:
     def search_params(self) -> dict[str, Any]:
         """The parameters of ``search_needs``; amounts in 元 become fen or a 400."""
         params: dict[str, Any] = {"q": self.q, "sort": self.sort, "page": self.page}
-        params["per_page"] = str(PER_PAGE)
+        params.update(per_page=str(PER_PAGE))
         if self.region:
             params["region"] = self.region
         for name in CHECKBOX_FACETS:
@@ -141,10 +137,6 @@ class Hall:
         if self.deadline_before:
             params["deadline_before"] = self.deadline_before
         return params
-
-    @property
-    def page_number(self) -> int:
-        return int(self.page) if self.page.isdigit() else 1
 
     @property
     def filter_count(self) -> int:
@@ -174,7 +166,8 @@ class Hall:
 class FacetOption:
     value: str
     label: str
-    count: int
+    #: None when the search failed: the choices are still shown, so none is lost on retry.
+    count: int | None
     chosen: bool
     #: For link facets (regions): where choosing this option leads.
     url: str = ""
@@ -190,7 +183,7 @@ class FacetGroup:
     def shown(self) -> list[FacetOption]:
         """Values with needs, and chosen ones even without: a value with nothing to find is
         noise, but a ticked box must stay visible to be unticked."""
-        return [option for option in self.options if option.count or option.chosen]
+        return [o for o in self.options if o.count is None or o.count or o.chosen]
 
 
 @dataclass
@@ -251,30 +244,45 @@ async def facet_groups(
     counted = await asyncio.gather(*(_counts_without(hall, params, name) for name in wanted))
     lifted = dict(zip(wanted, counted, strict=True))
 
+    groups = checkbox_groups(hall, {**result.facets, **lifted})
+    districts = lifted.get("district_code", result.facets.get("district_code", {}))
+    streets = lifted.get("street_code", result.facets.get("street_code", {})) if district else {}
+    names = await _region_names(set(districts) | set(streets))
+    regions = await chosen_region(hall)
+    regions.districts = _region_options(hall, districts, names, chosen=district)
+    regions.streets = _region_options(hall, streets, names, chosen=street)
+    return groups, regions
+
+
+def checkbox_groups(hall: Hall, counts: Mapping[str, Mapping[str, int]] | None) -> list[FacetGroup]:
+    """Every value of each checkbox facet, ticked as asked; without counts (None) when the
+    search failed."""
     groups = []
     for name, (legend, labels) in CHECKBOX_FACETS.items():
-        counts = lifted.get(name, result.facets.get(name, {}))
-        values = PUBLIC_STATUS_VALUES if name == "status" else tuple(labels)
+        # Only public statuses reach the index; offering the others would find nothing.
+        values = PUBLIC_STATUSES if name == "status" else tuple(labels)
         options = [
             FacetOption(
                 value=str(value),
                 label=labels[value],
-                count=counts.get(str(value), 0),
+                count=None if counts is None else counts.get(name, {}).get(str(value), 0),
                 chosen=str(value) in getattr(hall, name),
             )
             for value in values
         ]
         groups.append(FacetGroup(name=name, legend=legend, options=options))
+    return groups
 
-    districts = lifted.get("district_code", result.facets.get("district_code", {}))
-    streets = lifted.get("street_code", result.facets.get("street_code", {})) if district else {}
-    names = await _region_names(set(districts) | set(streets))
+
+async def chosen_region(hall: Hall) -> RegionFacets:
+    """The chosen region's name and the link that drops it (no counts needed)."""
     regions = RegionFacets(clear_url=hall.url(region=""))
     if hall.region:
-        regions.chosen_name = await full_name(hall.region)
-    regions.districts = _region_options(hall, districts, names, chosen=district)
-    regions.streets = _region_options(hall, streets, names, chosen=street)
-    return groups, regions
+        try:
+            regions.chosen_name = await full_name(hall.region)
+        except InvalidRegionCode:
+            regions.chosen_name = hall.region
+    return regions
 
 
 def _region_options(
@@ -290,7 +298,7 @@ def _region_options(
         )
         for code, count in counts.items()
     ]
-    return sorted(options, key=lambda o: (-o.count, o.value))
+    return sorted(options, key=lambda o: (-(o.count or 0), o.value))
 
 
 def wants_fragment(request: Request[Any, Any, Any]) -> bool:
@@ -301,9 +309,27 @@ def wants_fragment(request: Request[Any, Any, Any]) -> bool:
     return headers.get("hx-request") == "true" and not restoring
 
 
-def _error_field(exc: DomainError) -> str | None:
-    """The form input that a search error names (amounts are typed in 元 on this page)."""
-    return _PAGE_FIELDS.get(exc.field or "", exc.field)
+async def hall_context(hall: Hall) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """What the hall shows, its status and headers: the results with their facets, or the
+    reason there are none (400: a bad parameter; 503 with Retry-After: the engine is down)."""
+    context: dict[str, Any] = {"hall": hall, "result": None, "pages": 1, "error": None}
+    context["error_field"] = None
+    try:
+        params = hall.search_params()
+        result = await search_needs(params)
+        context["groups"], context["regions"] = await facet_groups(hall, params, result)
+    except DomainError as exc:
+        if exc.status_code not in (400, 503):
+            raise
+        # The filters stay on screen as chosen, so fixing one mistake loses none of the others.
+        context["groups"] = checkbox_groups(hall, None)
+        context["regions"] = await chosen_region(hall)
+        context["error"] = exc.message
+        context["error_field"] = _PAGE_FIELDS.get(exc.field or "", exc.field)
+        return context, exc.status_code, exc.headers
+    context["result"] = result
+    context["pages"] = max(1, -(-result.total // PER_PAGE))
+    return context, 200, {}
 
 
 class NeedPagesController(Controller):
@@ -312,34 +338,18 @@ class NeedPagesController(Controller):
 
     @get("/", name="need_hall")
     async def hall(self, request: Request[Any, Any, Any]) -> Template:
-        hall = Hall.from_query(request.query_params.dict())
+        context, status, headers = await hall_context(Hall.from_query(request.query_params.dict()))
         fragment = wants_fragment(request)
-        context: dict[str, Any] = {
-            "active": "needs",
-            "hall": hall,
-            "fragment": fragment,
-            "sorts": SORT_LABELS,
-            "result": None,
-            "groups": [],
-            "regions": RegionFacets(),
-            "error": None,
-            "error_field": None,
-        }
-        status, headers = 200, {}
-        try:
-            params = hall.search_params()
-            result = await search_needs(params)
-            context["groups"], context["regions"] = await facet_groups(hall, params, result)
-            context["result"] = result
-            context["pages"] = max(1, -(-result.total // PER_PAGE))
-        except DomainError as exc:
-            if exc.status_code not in (400, 503):
-                raise
-            status, headers = exc.status_code, exc.headers
-            context["error"] = exc.message
-            context["error_field"] = _error_field(exc)
         template = "needs/_results.html" if fragment else "needs/hall.html"
-        response = page(request, template, status_code=status, **context)
+        response = page(
+            request,
+            template,
+            status_code=status,
+            active="needs",
+            fragment=fragment,
+            sorts=SORT_LABELS,
+            **context,
+        )
         for name, value in headers.items():
             response.set_header(name, value)
         # One URL, two bodies: caches must tell the fragment from the page.
@@ -349,14 +359,4 @@ class NeedPagesController(Controller):
     @get("/{need_id:str}", name="need")
     async def detail(self, request: Request[Any, Any, Any], need_id: FromPath[str]) -> Template:
         need = await public_need(need_id)  # NeedNotFound → the 404 page
-        remaining_fen, remaining_hours = await remaining_of(
-            {"kind": need.kind, "target_fen": need.target_fen, "target_hours": need.target_hours}
-        )
-        return page(
-            request,
-            "needs/detail.html",
-            active="needs",
-            need=need,
-            remaining_fen=remaining_fen,
-            remaining_hours=remaining_hours,
-        )
+        return page(request, "needs/detail.html", active="needs", need=need)

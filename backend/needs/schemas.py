@@ -47,3 +47,8 @@ class NeedPublic(BaseModel):
     published_at: datetime
     review_due_on: date
     government_aid_fen: int
+    #: Open pledges so far and what is still needed (fen for money/goods, hours for services).
+    pledged_fen: int = 0
+    pledged_hours: int = 0
+    remaining_fen: int = 0
+    remaining_hours: int = 0

@@ -178,6 +178,10 @@ async def to_public(row: dict[str, Any]) -> NeedPublic:
         published_at=row["published_at"],
         review_due_on=row["review_due_on"],
         government_aid_fen=row["government_aid_fen"],
+        pledged_fen=row["pledged_fen"],
+        pledged_hours=row["pledged_hours"],
+        remaining_fen=remaining(row)[0],
+        remaining_hours=remaining(row)[1],
     )
 
 
@@ -202,6 +206,8 @@ PUBLIC_COLUMNS = (
     Need.published_at,
     Need.review_due_on,
     Need.government_aid_fen,
+    Need.pledged_fen,
+    Need.pledged_hours,
 )
 
 
@@ -227,10 +233,11 @@ async def latest_public_needs(limit: int = 20) -> list[NeedPublic]:
 
 
 async def remaining_of(row: dict[str, Any]) -> tuple[int, int]:
-    """What is still open: fen for money and goods needs, hours for service needs.
+    """What is still open: fen for money and goods needs, hours for service needs."""
+    return remaining(row)
 
-    Until pledges exist (the pledges issue) nothing has been pledged, so the target is open.
-    """
+
+def remaining(row: dict[str, Any]) -> tuple[int, int]:
     if row["kind"] == NeedKind.service:
-        return 0, row["target_hours"] or 0
-    return row["target_fen"] or 0, 0
+        return 0, max((row["target_hours"] or 0) - row["pledged_hours"], 0)
+    return max((row["target_fen"] or 0) - row["pledged_fen"], 0), 0

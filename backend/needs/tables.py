@@ -70,3 +70,7 @@ class Need(Table, tablename="need"):
     #: Government aid already given to the case, in fen: amounts only, for the public page.
     government_aid_fen = Integer(default=0)
     version = SmallInt(default=1)
+    #: Running totals of open pledges (money/goods value in fen, service hours); only ever
+    #: changed by the conditional UPDATEs of backend/pledges/service.py.
+    pledged_fen = Integer(default=0)
+    pledged_hours = Integer(default=0)

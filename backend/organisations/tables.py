@@ -1,12 +1,24 @@
-"""Organisations: charities, social-work agencies, volunteer teams and enterprises.
+"""Organisations: charities, social-work agencies, volunteer teams and enterprises, their
+profile and verification state, and the one-time links their owners send to invite members.
 
-Small for now (name, kind, USCC, verified); the registration and verification lifecycle comes
-with the organisations issue.
+State: registered → verified by staff or an admin (``verified``, ``verified_at``); suspended at
+any time with a reason, and reinstated. Only a verified organisation that is not suspended may
+pledge (``backend.organisations.service.organisation_can_pledge``).
 """
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Serial, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 
@@ -35,3 +47,37 @@ class Organisation(Table, tablename="organisation"):
     uscc = Varchar(length=18, unique=True)
     verified = Boolean(default=False)
     created_at = Timestamptz()
+    #: 公开募捐资格: only such charities may raise money from the public.
+    public_fundraising = Boolean(default=False)
+    fundraising_certificate = Varchar(length=60, default="")
+    #: Region codes the organisation serves (any level); recommendations rank by proximity.
+    service_regions = JSON(default="[]")
+    #: Need categories it focuses on (matching.vocabulary.NeedCategory values).
+    focus_categories = JSON(default="[]")
+    #: What it can take on per month: money in fen, and volunteer hours.
+    monthly_capacity_fen = Integer(default=0)
+    monthly_capacity_hours = Integer(default=0)
+    suspended = Boolean(default=False)
+    suspended_reason = Text(default="")
+    verified_at = Timestamptz(null=True, default=None)
+
+
+class Invitation(Table, tablename="organisation_invitation"):
+    """A one-time link an owner sends to a new member; only a SHA-256 of its token is kept.
+
+    Usable once (``used_at``) and until ``expires_at`` (7 days after it was made). The user ids
+    are plain integers, not foreign keys: the accounts app already refers to this one
+    (``Membership.organisation``), and a reference back would make the two apps' migrations
+    depend on each other.
+    """
+
+    id: Serial
+    organisation = ForeignKey(Organisation, on_delete=OnDelete.cascade, null=False, index=True)
+    token_hash = Varchar(length=64, unique=True)
+    #: ``app_user.id`` of the owner who made the link.
+    created_by = Integer()
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    #: ``app_user.id`` of the account created with the link.
+    used_by = Integer(null=True, default=None)

@@ -17,6 +17,7 @@ from backend.cases.tables import HouseholdMember
 from backend.errors import Conflict, Forbidden
 from backend.needs.search_sync import need_changed
 from backend.needs.service import profiles_for, publish
+from backend.notifications.jobs import need_published
 from backend.referrals.schemas import Decision, QueueEntry, ReferralRead
 from backend.referrals.service import (
     _username,
@@ -159,6 +160,7 @@ async def decide(
         ).where(Referral.id == row["id"])
         for public_id in public_ids:
             need_changed(public_id)
+            need_published(public_id)
         log.info("referral_approved", referral=ref, needs=len(public_ids))
     else:
         await Referral.update(

@@ -403,16 +403,37 @@ async def test_embedded_readers_follow_a_swap_made_elsewhere(tmp_path: Path) -> 
     await server.close()
 
 
-async def test_embedded_allows_one_writer_at_a_time(tmp_path: Path) -> None:
+async def test_embedded_writers_in_two_processes_take_turns(tmp_path: Path) -> None:
+    """Each write releases the writer lock, so two instances (two processes sharing var/, e.g.
+    the web app and ``aidbridge reindex``) both get their writes in."""
     first, second = EmbeddedIndex(tmp_path / "needs"), EmbeddedIndex(tmp_path / "needs")
     await first.upsert(DOCS[:1])
-    with pytest.raises(SearchUnavailable):
-        await second.upsert(DOCS[1:2])
-    assert (await second.search(SearchQuery())).total == 1  # reading is never blocked
-    await first.close()
     await second.upsert(DOCS[1:2])
-    assert await second.count() == 2
+    await first.upsert(DOCS[2:3])
+    assert await first.count() == 3
+    # The other process's reader follows commits by watching the index (a short delay).
+    for _ in range(50):
+        if await second.count() == 3:
+            break
+        await asyncio.sleep(0.1)
+    assert await second.count() == 3
+    await first.close()
     await second.close()
+
+
+async def test_embedded_gives_up_on_a_lock_held_too_long(tmp_path: Path) -> None:
+    holder, waiter = EmbeddedIndex(tmp_path / "needs"), EmbeddedIndex(tmp_path / "needs")
+    await holder.upsert(DOCS[:1])
+    writer = holder._writer(holder._live())  # hold the lock as a stuck process would
+    with pytest.raises(SearchUnavailable):
+        await waiter.upsert(DOCS[1:2])
+    assert (await waiter.search(SearchQuery())).total == 1  # reading is never blocked
+    holder._live().writer = None
+    writer.wait_merging_threads()
+    await waiter.upsert(DOCS[1:2])
+    assert await waiter.count() == 2
+    await holder.close()
+    await waiter.close()
 
 
 async def test_embedded_searches_run_while_writing(tmp_path: Path) -> None:

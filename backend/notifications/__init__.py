@@ -1,0 +1,1 @@
+"""In-app notifications and the hourly digest of newly published needs."""

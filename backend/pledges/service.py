@@ -1,0 +1,389 @@
+"""Pledging: accepting, cancelling, delivering, verifying and expiring pledges.
+
+The remaining amount of a need is enforced by the database: a pledge is accepted only by an
+UPDATE of the need's running total whose WHERE clause refuses to pass the target, so however
+many requests race, the total never exceeds it. Retries carry an idempotency key; requests with
+the same key are serialised by a transaction-scoped advisory lock and the second returns the
+first's pledge.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import structlog
+from piccolo.engine.postgres import PostgresEngine
+
+from backend.accounts.guards import in_region_scope
+from backend.accounts.schemas import CurrentUser
+from backend.accounts.tables import Membership, Role
+from backend.cases.tables import AssistanceGrant
+from backend.db import get_engine
+from backend.errors import Conflict, Forbidden, NotFound
+from backend.needs.search_sync import need_changed
+from backend.needs.service import remaining
+from backend.needs.tables import Need, NeedStatus
+from backend.organisations.service import OrganisationNotVerified, OrganisationSuspended
+from backend.pledges.schemas import CancelPledge, PledgeCreate, PledgeRead
+from backend.pledges.tables import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
+from backend.policy.service import int_at
+from backend.referrals.schemas import GoodsLine
+from matching.vocabulary import NeedKind
+
+log = structlog.get_logger(__name__)
+
+
+class NeedNotOpen(Conflict):
+    code = "need_not_open"
+    message = "该需求已关闭、待复核或已过期，不能认捐"
+
+
+class OverPledge(Conflict):
+    code = "over_pledge"
+
+    def __init__(self, remaining_text: str) -> None:
+        super().__init__(f"认捐超过剩余需求，当前剩余：{remaining_text}", field="amount_fen")
+
+
+class KindMismatch(Conflict):
+    code = "kind_mismatch"
+    message = "认捐方式与需求不符"
+
+
+class OrganisationNotFound(NotFound):
+    code = "organisation_not_found"
+    message = "未找到该组织"
+
+
+class VolunteerHoursOnly(Forbidden):
+    code = "volunteer_hours_only"
+    message = "个人志愿者只能认捐服务时长"
+
+
+class PledgeNotFound(NotFound):
+    code = "pledge_not_found"
+    message = "未找到该认捐"
+
+
+class PledgeStateConflict(Conflict):
+    code = "pledge_state_conflict"
+    message = "该认捐当前状态不允许此操作"
+
+
+class IdempotencyKeyMissing(Conflict):
+    status_code = 400
+    code = "idempotency_key_missing"
+    message = "请在请求头 Idempotency-Key 中提供幂等键，以免重复提交"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fen(value: int) -> str:
+    return f"¥{value / 100:,.2f}" if value % 100 else f"¥{value // 100:,}"
+
+
+async def _acting_organisation(user: CurrentUser, public_id: str | None) -> dict[str, Any] | None:
+    """The organisation the user pledges for (checked in one query), or None for a volunteer."""
+    if user.role == Role.volunteer:
+        if public_id:
+            raise OrganisationNotFound(field="organisation_id")
+        return None
+    if not public_id:
+        raise OrganisationNotFound("请选择代表哪个组织认捐", field="organisation_id")
+    org = Membership.organisation
+    row: dict[str, Any] | None = (
+        await Membership.select(
+            org.id, org.public_id, org.name, org.verified, org.suspended, org.suspended_reason
+        )
+        .where((Membership.user == user.id) & (org.public_id == public_id))
+        .first()
+    )
+    if row is None:
+        raise OrganisationNotFound(field="organisation_id")
+    found = {key.removeprefix("organisation."): value for key, value in row.items()}
+    if found["suspended"]:
+        raise OrganisationSuspended(found["suspended_reason"])
+    if not found["verified"]:
+        raise OrganisationNotVerified()
+    return found
+
+
+async def _serialise_on(key: str) -> None:
+    if isinstance(get_engine(), PostgresEngine):
+        await Pledge.raw("SELECT pg_advisory_xact_lock(hashtext({}))", key)
+    # SQLite: write transactions are already serialised (BEGIN IMMEDIATE).
+
+
+async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: str) -> PledgeRead:
+    key = idempotency_key.strip()
+    if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
+        raise IdempotencyKeyMissing()
+    scoped_key = f"{user.id}:{key}"
+    await _serialise_on(scoped_key)
+    existing = (
+        await Pledge.select(Pledge.public_id).where(Pledge.idempotency_key == scoped_key).first()
+    )
+    if existing is not None:
+        return await read_pledge(existing["public_id"])
+
+    org = await _acting_organisation(user, data.organisation_id)
+    if org is None and data.kind != NeedKind.service:
+        raise VolunteerHoursOnly()
+    need = (
+        await Need.select(Need.id, Need.kind, Need.status, Need.deadline, Need.case, Need.title)
+        .where(Need.public_id == data.need_id)
+        .first()
+    )
+    if need is None:
+        raise NotFound("未找到该需求", code="need_not_found", field="need_id")
+    if need["status"] != NeedStatus.published or need["deadline"] < date.today():
+        raise NeedNotOpen()
+    if need["kind"] != data.kind:
+        raise KindMismatch(field="kind")
+
+    amount, hours = (0, data.hours or 0) if data.kind == NeedKind.service else (data.value_fen, 0)
+    accepted = await _take(need["id"], amount, hours)
+    if not accepted:
+        row = (
+            await Need.select(
+                Need.kind, Need.target_fen, Need.target_hours, Need.pledged_fen, Need.pledged_hours
+            )
+            .where(Need.id == need["id"])
+            .first()
+        )
+        assert row is not None
+        open_fen, open_hours = remaining(row)
+        raise OverPledge(f"{open_hours}小时" if data.kind == NeedKind.service else _fen(open_fen))
+
+    grants = await AssistanceGrant.select(AssistanceGrant.id).where(
+        AssistanceGrant.case == need["case"]
+    )
+    expiry_days = await int_at("pledge_expiry_days", date.today())
+    pledge = Pledge(
+        public_id=secrets.token_urlsafe(12),
+        need=need["id"],
+        organisation=org["id"] if org else None,
+        pledged_by=user.id,
+        kind=data.kind,
+        amount_fen=amount,
+        hours=hours,
+        goods=json.dumps([g.model_dump() for g in data.goods], ensure_ascii=False),
+        service_type=data.service_type,
+        status=PledgeStatus.pledged,
+        idempotency_key=scoped_key,
+        linked_grants=json.dumps([g["id"] for g in grants]),
+        expires_on=date.today() + timedelta(days=expiry_days),
+    )
+    await pledge.save()
+    need_changed(data.need_id)
+    log.info("pledge_accepted", pledge=pledge.public_id, need=data.need_id, kind=data.kind.value)
+    return PledgeRead(
+        id=pledge.public_id,
+        need_id=data.need_id,
+        need_title=need["title"],
+        organisation_id=org["public_id"] if org else None,
+        organisation_name=org["name"] if org else None,
+        kind=data.kind,
+        amount_fen=amount,
+        hours=hours,
+        goods=data.goods,
+        service_type=data.service_type,
+        status=PledgeStatus.pledged,
+        status_label=PLEDGE_STATUS_LABELS[PledgeStatus.pledged],
+        created_at=pledge.created_at,
+        expires_on=pledge.expires_on,
+        cancel_reason="",
+    )
+
+
+async def _take(need_id: int, amount_fen: int, hours: int) -> bool:
+    """Add to the need's totals unless that would pass its target; the need turns fully
+    pledged when the last of it is taken. One statement, so it is atomic under concurrency."""
+    rows = await Need.raw(
+        "UPDATE need SET pledged_fen = pledged_fen + {}, pledged_hours = pledged_hours + {}, "
+        "status = CASE WHEN (kind = 'service' AND pledged_hours + {} >= target_hours) "
+        "OR (kind <> 'service' AND pledged_fen + {} >= target_fen) "
+        "THEN 'fully_pledged' ELSE status END "
+        "WHERE id = {} AND status = 'published' "
+        "AND ((kind = 'service' AND pledged_hours + {} <= target_hours) "
+        "OR (kind <> 'service' AND pledged_fen + {} <= target_fen)) RETURNING id",
+        amount_fen,
+        hours,
+        hours,
+        amount_fen,
+        need_id,
+        hours,
+        amount_fen,
+    )
+    return bool(rows)
+
+
+async def _release(need_id: int, amount_fen: int, hours: int) -> None:
+    """Give a cancelled or expired pledge's amount back; a fully pledged need reopens."""
+    await Need.raw(
+        "UPDATE need SET pledged_fen = pledged_fen - {}, pledged_hours = pledged_hours - {}, "
+        "status = CASE WHEN status = 'fully_pledged' THEN 'published' ELSE status END "
+        "WHERE id = {}",
+        amount_fen,
+        hours,
+        need_id,
+    )
+
+
+_READ_COLUMNS = (
+    Pledge.id,
+    Pledge.public_id,
+    Pledge.kind,
+    Pledge.amount_fen,
+    Pledge.hours,
+    Pledge.goods,
+    Pledge.service_type,
+    Pledge.status,
+    Pledge.created_at,
+    Pledge.expires_on,
+    Pledge.cancel_reason,
+    Pledge.need.public_id,
+    Pledge.need.title,
+    Pledge.organisation.public_id,
+    Pledge.organisation.name,
+    Pledge.pledged_by,
+    Pledge.need,
+    Pledge.organisation,
+)
+
+
+def _to_read(row: dict[str, Any]) -> PledgeRead:
+    goods = json.loads(row["goods"]) if isinstance(row["goods"], str) else row["goods"]
+    status = PledgeStatus(row["status"])
+    return PledgeRead(
+        id=row["public_id"],
+        need_id=row["need.public_id"],
+        need_title=row["need.title"],
+        organisation_id=row["organisation.public_id"],
+        organisation_name=row["organisation.name"],
+        kind=NeedKind(row["kind"]),
+        amount_fen=row["amount_fen"],
+        hours=row["hours"],
+        goods=[GoodsLine(**g) for g in goods],
+        service_type=row["service_type"],
+        status=status,
+        status_label=PLEDGE_STATUS_LABELS[status],
+        created_at=row["created_at"],
+        expires_on=row["expires_on"],
+        cancel_reason=row["cancel_reason"],
+    )
+
+
+async def read_pledge(public_id: str) -> PledgeRead:
+    row = await Pledge.select(*_READ_COLUMNS).where(Pledge.public_id == public_id).first()
+    if row is None:
+        raise PledgeNotFound()
+    return _to_read(row)
+
+
+async def my_pledges(user: CurrentUser) -> list[PledgeRead]:
+    """The user's own pledges and those of the organisations they belong to."""
+    orgs = [
+        m["organisation"]
+        for m in await Membership.select(Membership.organisation).where(Membership.user == user.id)
+    ]
+    query = Pledge.select(*_READ_COLUMNS).order_by(Pledge.id, ascending=False)
+    mine = Pledge.pledged_by == user.id
+    condition = (mine | Pledge.organisation.is_in(orgs)) if orgs else mine
+    return [_to_read(row) for row in await query.where(condition)]
+
+
+async def _own_pledge(user: CurrentUser, public_id: str) -> dict[str, Any]:
+    """A pledge the user may act on: their own, or their organisation's; else 404."""
+    row = await Pledge.select(*_READ_COLUMNS).where(Pledge.public_id == public_id).first()
+    if row is None:
+        raise PledgeNotFound()
+    if row["pledged_by"] == user.id:
+        return row
+    if row["organisation"] and await Membership.exists().where(
+        (Membership.user == user.id) & (Membership.organisation == row["organisation"])
+    ):
+        return row
+    raise PledgeNotFound()
+
+
+async def _transition(
+    row: dict[str, Any], to: PledgeStatus, allowed: tuple[PledgeStatus, ...], values: dict[Any, Any]
+) -> bool:
+    """Move a pledge only from an allowed state (a conditional UPDATE: races lose cleanly)."""
+    updated = (
+        await Pledge.update({Pledge.status: to, **values})
+        .where((Pledge.id == row["id"]) & Pledge.status.is_in(list(allowed)))
+        .returning(Pledge.id)
+    )
+    return bool(updated)
+
+
+async def cancel_pledge(user: CurrentUser, public_id: str, data: CancelPledge) -> PledgeRead:
+    row = await _own_pledge(user, public_id)
+    moved = await _transition(
+        row,
+        PledgeStatus.cancelled,
+        (PledgeStatus.pledged,),
+        {Pledge.cancelled_at: _now(), Pledge.cancel_reason: data.reason},
+    )
+    if not moved:
+        raise PledgeStateConflict("只有尚未交付的认捐可以取消")
+    await _release(row["need"], row["amount_fen"], row["hours"])
+    need_changed(row["need.public_id"])
+    log.info("pledge_cancelled", pledge=public_id)
+    return await read_pledge(public_id)
+
+
+async def deliver_pledge(user: CurrentUser, public_id: str) -> PledgeRead:
+    row = await _own_pledge(user, public_id)
+    if row["kind"] == NeedKind.money:
+        raise PledgeStateConflict("资金认捐通过拨付登记完成，不能直接标记交付")
+    if not await _transition(
+        row, PledgeStatus.delivered, (PledgeStatus.pledged,), {Pledge.delivered_at: _now()}
+    ):
+        raise PledgeStateConflict()
+    log.info("pledge_delivered", pledge=public_id)
+    return await read_pledge(public_id)
+
+
+async def verify_pledge(staff: CurrentUser, public_id: str) -> PledgeRead:
+    """Staff confirm delivered goods or services against the case (their region only)."""
+    row = (
+        await Pledge.select(*_READ_COLUMNS, Pledge.need._.case._.region_code)
+        .where(Pledge.public_id == public_id)
+        .first()
+    )
+    if row is None or not in_region_scope(staff, row["need.case.region_code"]):
+        raise PledgeNotFound()
+    if not await _transition(
+        row,
+        PledgeStatus.verified,
+        (PledgeStatus.delivered, PledgeStatus.disbursed),
+        {Pledge.verified_at: _now(), Pledge.verified_by: staff.id},
+    ):
+        raise PledgeStateConflict("只有已交付或已拨付的认捐可以核实")
+    log.info("pledge_verified", pledge=public_id)
+    return await read_pledge(public_id)
+
+
+async def expire_pledges(today: date | None = None) -> int:
+    """Release pledges that were neither delivered nor disbursed in time (idempotent)."""
+    today = today or date.today()
+    expired = 0
+    rows = await Pledge.select(*_READ_COLUMNS).where(
+        (Pledge.status == PledgeStatus.pledged) & (Pledge.expires_on < today)
+    )
+    for row in rows:
+        if await _transition(row, PledgeStatus.expired, (PledgeStatus.pledged,), {}):
+            await _release(row["need"], row["amount_fen"], row["hours"])
+            need_changed(row["need.public_id"])
+            expired += 1
+    if expired:
+        log.info("pledges_expired", count=expired)
+    return expired
