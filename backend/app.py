@@ -40,6 +40,7 @@ from backend.notifications.pages import InboxPagesController
 from backend.organisations.controllers import InvitationsApiController, OrganisationsApiController
 from backend.organisations.pages import InvitationPagesController, OrganisationPagesController
 from backend.pledges.controllers import PledgesApiController
+from backend.pledges.pages import LinkagePagesController, PledgePagesController
 from backend.recommendations.controllers import RecommendationsApiController
 from backend.recommendations.pages import RecommendationPagesController
 from backend.referrals.controllers import ReferralsApiController
@@ -115,6 +116,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuditApiController,
             NeedsApiController,
             PledgesApiController,
+            PledgePagesController,
+            LinkagePagesController,
             RecommendationPagesController,
             RecommendationsApiController,
             InboxPagesController,

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "referral.update": "修改转介",
     "referral.review": "审核转介",
     "relative.declare": "近亲属备案",
+    "case.reverify": "复核救助对象",
 }
 
 

@@ -11,6 +11,7 @@ from backend.accounts.guards import require_roles, user_of
 from backend.accounts.tables import Role
 from backend.cases import service
 from backend.cases.schemas import CaseCreate, CaseRead, CaseSummary, GrantCreate, GrantRead
+from backend.needs.lifecycle import reverify_case
 from backend.web.requests import client_ip
 
 #: Roles that may read personal data of households, each within their region.
@@ -35,6 +36,14 @@ class CasesApiController(Controller):
     @get("/{ref:str}", summary="救助对象详情")
     async def detail(self, request: Request[Any, Any, Any], ref: FromPath[str]) -> CaseRead:
         return await service.get_case(user_of(request), ref, ip=client_ip(request))
+
+    @post(
+        "/{ref:str}/reverify",
+        summary="复核救助对象（待复核的需求重新发布）",
+        guards=[require_roles(Role.staff)],
+    )
+    async def reverify(self, request: Request[Any, Any, Any], ref: FromPath[str]) -> dict[str, int]:
+        return {"reopened": await reverify_case(user_of(request), ref, ip=client_ip(request))}
 
     @post("/{ref:str}/grants", summary="登记已给予的政府救助", guards=[require_roles(Role.staff)])
     async def add_grant(

@@ -20,6 +20,7 @@ JOB_MODULES = (
     "backend.figures.jobs",
     "backend.needs.search_sync",
     "backend.pledges.jobs",
+    "backend.needs.lifecycle",
     "backend.notifications.jobs",
 )
 

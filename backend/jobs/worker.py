@@ -49,6 +49,8 @@ SCHEDULE: tuple[tuple[str, frozenset[int]], ...] = (
     ("notifications.send_digests", frozenset(range(0, 60, 10))),
     # Pledges expire by the day; hourly keeps a release at most an hour late.
     ("pledges.expire_overdue_pledges", frozenset({5})),
+    # Review dates and deadlines are days: an hourly sweep is prompt enough.
+    ("needs.sweep_needs", frozenset({15})),
 )
 
 

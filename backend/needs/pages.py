@@ -29,6 +29,7 @@ from backend.errors import DomainError, FieldInvalid
 from backend.needs.search_sync import search_needs
 from backend.needs.service import PUBLIC_STATUSES, public_need
 from backend.needs.tables import NEED_STATUS_LABELS
+from backend.pledges.pages import pledge_panel
 from backend.regions.service import full_name
 from backend.regions.tables import Region
 from backend.web.forms import MoneyInvalid, parse_yuan
@@ -359,4 +360,5 @@ class NeedPagesController(Controller):
     @get("/{need_id:str}", name="need")
     async def detail(self, request: Request[Any, Any, Any], need_id: FromPath[str]) -> Template:
         need = await public_need(need_id)  # NeedNotFound → the 404 page
-        return page(request, "needs/detail.html", active="needs", need=need)
+        pledge = await pledge_panel(request, need)
+        return page(request, "needs/detail.html", active="needs", need=need, pledge=pledge)

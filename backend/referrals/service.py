@@ -32,7 +32,12 @@ from backend.referrals.schemas import (
 )
 from backend.referrals.tables import NeedItem, Referral, ReferralStatus
 from matching.anonymiser import Finding, Known, anonymise, remaining_identifiers
-from matching.vocabulary import NEED_CATEGORY_LABELS, NEED_KIND_LABELS, TEMPORARY_ASSISTANCE
+from matching.vocabulary import (
+    NEED_CATEGORY_LABELS,
+    NEED_KIND_LABELS,
+    TEMPORARY_ASSISTANCE,
+    NeedCategory,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +51,52 @@ class NoTemporaryAssistance(Conflict):
         "转介前须先登记临时救助：按政策，对临时救助后仍有困难的家庭才可转介慈善组织，"
         "请先在救助记录中登记临时救助（急难型或支出型）"
     )
+
+
+class DuplicateOpenNeed(Conflict):
+    code = "duplicate_open_need"
+
+
+async def refuse_duplicate_needs(case_id: int, categories: set[str]) -> None:
+    """One household may have one open need per category: a second referral names the first.
+
+    Open means published (募集中), fully pledged or awaiting re-verification, or a referral of
+    that category still in draft or review. Staff alone see this answer.
+    """
+    from backend.needs.tables import Need, NeedStatus
+
+    open_need = (
+        await Need.select(Need.public_id, Need.category)
+        .where(
+            (Need.case == case_id)
+            & Need.category.is_in(list(categories))
+            & Need.status.is_in([NeedStatus.published, NeedStatus.fully_pledged, NeedStatus.lapsed])
+        )
+        .first()
+    )
+    if open_need is not None:
+        label = NEED_CATEGORY_LABELS[NeedCategory(open_need["category"])]
+        raise DuplicateOpenNeed(
+            f"该家庭已有{label}类在办需求（需求编号 {open_need['public_id']}），"
+            "不能重复转介同类需求",
+            field="items",
+        )
+    pending = (
+        await NeedItem.select(NeedItem.category, NeedItem.referral.ref_code)
+        .where(
+            (NeedItem.referral.case == case_id)
+            & NeedItem.category.is_in(list(categories))
+            & NeedItem.referral.status.is_in([ReferralStatus.draft, ReferralStatus.submitted])
+        )
+        .first()
+    )
+    if pending is not None:
+        label = NEED_CATEGORY_LABELS[NeedCategory(pending["category"])]
+        raise DuplicateOpenNeed(
+            f"该家庭已有{label}类转介正在办理（转介编号 {pending['referral.ref_code']}），"
+            "请在原转介中修改",
+            field="items",
+        )
 
 
 class ReferralNotFound(NotFound):
@@ -137,6 +188,7 @@ async def create_referral(
     )
     if not temporary:
         raise NoTemporaryAssistance()
+    await refuse_duplicate_needs(case["id"], {item.category.value for item in data.items})
     draft = anonymise(data.narrative, await known_identifiers(case["id"]))
     referral = Referral(
         ref_code=secrets.token_urlsafe(9),

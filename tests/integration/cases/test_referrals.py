@@ -283,3 +283,38 @@ async def test_reviewer_of_another_district_cannot_see_the_referral(
     assert response.status_code == 404
     queue = await client.get("/api/v1/review/queue", headers=outsider_headers)
     assert queue.json() == []
+
+
+async def test_a_household_has_one_open_need_per_category(
+    client: httpx.AsyncClient, staff: tuple[int, dict[str, str]], reviewer_headers: dict[str, str]
+) -> None:
+    _, headers = staff
+    case, referral = await _submitted(client, headers)
+    narrative = NARRATIVE.format(id_number=case["members"][0]["id_number"])
+
+    pending = await client.post(
+        f"/api/v1/cases/{case['ref']}/referrals", json=referral_body(narrative), headers=headers
+    )
+    assert pending.status_code == 409
+    assert pending.json()["code"] == "duplicate_open_need"
+    assert referral["ref"] in pending.json()["message"]
+
+    decided = await client.post(
+        f"/api/v1/referrals/{referral['ref']}/decision",
+        json={"approve": True},
+        headers=reviewer_headers,
+    )
+    published = await client.post(
+        f"/api/v1/cases/{case['ref']}/referrals", json=referral_body(narrative), headers=headers
+    )
+    assert published.status_code == 409
+    assert decided.json()["need_ids"][0] in published.json()["message"] or (
+        decided.json()["need_ids"][1] in published.json()["message"]
+    )
+
+    other = referral_body(narrative)
+    other["items"] = [dict(other["items"][0], category="housing", title="房屋修缮")]
+    allowed = await client.post(
+        f"/api/v1/cases/{case['ref']}/referrals", json=other, headers=headers
+    )
+    assert allowed.status_code == 201, allowed.text
