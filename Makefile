@@ -45,7 +45,9 @@ format: install ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 bench: install services ## Run the benchmarks under bench/ and print their figures
-	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@failed=""; for script in bench/bench_*.py; do echo "== $$script"; \
+		$(BIN)/python $$script || failed="$$failed $$script"; done; \
+	if [ -n "$$failed" ]; then echo "budget missed:$$failed"; exit 1; fi
 
 lock: ## Re-pin requirements.lock from a fresh resolve of pyproject.toml
 	rm -rf /tmp/aidbridge-lock && $(PYTHON) -m venv /tmp/aidbridge-lock
