@@ -189,23 +189,19 @@ async def issue_token(user: CurrentUser) -> tuple[str, datetime]:
 
 
 async def user_for_token(token: str) -> CurrentUser | None:
-    """The active user a live token belongs to: one query, as it runs on every API call."""
-    user = ApiToken.user
-    row = (
-        await ApiToken.select(
-            user.id, user.username, user.display_name, user.role, user.region_code
-        )
-        .where(
-            (ApiToken.token_hash == _token_digest(token))
-            & (ApiToken.expires_at > _now())
-            & ApiToken.revoked_at.is_null()
-            & (user._.is_active == True)  # noqa: E712 - a SQL comparison
-        )
-        .first()
+    """The active user a live token belongs to.
+
+    Runs on every API call, so it is one hand-written join: Piccolo's join building costs
+    more than the query itself on this path.
+    """
+    rows = await ApiToken.raw(
+        "SELECT u.id, u.username, u.display_name, u.role, u.region_code FROM api_token t "
+        'JOIN app_user u ON u.id = t."user" WHERE t.token_hash = {} AND t.expires_at > {} '
+        "AND t.revoked_at IS NULL AND u.is_active",
+        _token_digest(token),
+        _now(),
     )
-    if row is None:
-        return None
-    return to_current_user({key.removeprefix("user."): value for key, value in row.items()})
+    return to_current_user(rows[0]) if rows else None
 
 
 async def revoke_token(token: str) -> None:
