@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "backend.audit.piccolo_app",
         "backend.pledges.piccolo_app",
         "backend.notifications.piccolo_app",
+        "backend.events.piccolo_app",
     ]
 )

@@ -11,6 +11,7 @@ from backend.accounts.schemas import CurrentUser
 from backend.audit.service import record
 from backend.cases.service import case_in_scope
 from backend.cases.tables import Case
+from backend.events.service import record_event
 from backend.jobs import job
 from backend.needs.search_sync import need_changed
 from backend.needs.service import review_due_on
@@ -61,7 +62,7 @@ async def reverify_case(staff: CurrentUser, case_ref: str, *, ip: str = "") -> i
         "WHEN (kind = 'service' AND pledged_hours >= target_hours) "
         "OR (kind <> 'service' AND pledged_fen >= target_fen) THEN 'fully_pledged' "
         "WHEN deadline < {} THEN 'expired' ELSE 'published' END "
-        "WHERE \"case\" = {} AND status = 'lapsed' RETURNING public_id",
+        "WHERE \"case\" = {} AND status = 'lapsed' RETURNING id, public_id, status",
         due,
         today,
         case["id"],
@@ -71,6 +72,13 @@ async def reverify_case(staff: CurrentUser, case_ref: str, *, ip: str = "") -> i
         & Need.status.is_in([NeedStatus.published, NeedStatus.fully_pledged])
     )
     for row in reopened:
+        await record_event(
+            "need.reverified",
+            need_id=row["id"],
+            actor_id=staff.id,
+            status=row["status"],
+            review_due_on=due.isoformat(),
+        )
         need_changed(row["public_id"])
     await record(
         staff, "case.reverify", case_id=case["id"], detail=f"重新发布{len(reopened)}项", ip=ip

@@ -10,6 +10,7 @@ from typing import Any
 from backend.cases.service import households
 from backend.cases.tables import AssistanceGrant, Case, HouseholdMember
 from backend.errors import NotFound
+from backend.events.service import record_event
 from backend.needs.schemas import GoodsPublic, NeedPublic
 from backend.needs.tables import NEED_STATUS_LABELS, Need, NeedStatus
 from backend.policy.service import int_at
@@ -142,6 +143,16 @@ async def publish(
             )
         )
         public_ids.append(public_id)
+    for row in await Need.select(Need.id, Need.target_fen, Need.target_hours).where(
+        Need.public_id.is_in(public_ids)
+    ):
+        await record_event(
+            "need.published",
+            need_id=row["id"],
+            target_fen=row["target_fen"],
+            target_hours=row["target_hours"],
+            government_aid_fen=aid,
+        )
     return public_ids
 
 

@@ -23,6 +23,7 @@ from backend.accounts.tables import Membership, Role
 from backend.cases.tables import AssistanceGrant
 from backend.db import get_engine
 from backend.errors import Conflict, Forbidden, NotFound
+from backend.events.service import record_event
 from backend.needs.search_sync import need_changed
 from backend.needs.service import remaining
 from backend.needs.tables import Need, NeedStatus
@@ -31,7 +32,8 @@ from backend.pledges.schemas import CancelPledge, PledgeCreate, PledgeRead
 from backend.pledges.tables import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
 from backend.policy.service import int_at
 from backend.referrals.schemas import GoodsLine
-from matching.vocabulary import NeedKind
+from matching.assistance import charity_allowance, grant_kinds_for
+from matching.vocabulary import NeedCategory, NeedKind
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +48,17 @@ class OverPledge(Conflict):
 
     def __init__(self, remaining_text: str) -> None:
         super().__init__(f"认捐超过剩余需求，当前剩余：{remaining_text}", field="amount_fen")
+
+
+class ExcessAssistance(Conflict):
+    code = "excess_assistance"
+
+    def __init__(self, later_aid_fen: int, allowed_fen: int) -> None:
+        super().__init__(
+            f"该家庭在需求发布后已获同类政府救助{_fen(later_aid_fen)}，为避免重复救助，"
+            f"本需求还可认捐{_fen(allowed_fen)}",
+            field="amount_fen",
+        )
 
 
 class KindMismatch(Conflict):
@@ -135,7 +148,17 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     if org is None and data.kind != NeedKind.service:
         raise VolunteerHoursOnly()
     need = (
-        await Need.select(Need.id, Need.kind, Need.status, Need.deadline, Need.case, Need.title)
+        await Need.select(
+            Need.id,
+            Need.kind,
+            Need.status,
+            Need.deadline,
+            Need.case,
+            Need.title,
+            Need.category,
+            Need.target_fen,
+            Need.published_at,
+        )
         .where(Need.public_id == data.need_id)
         .first()
     )
@@ -147,7 +170,13 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         raise KindMismatch(field="kind")
 
     amount, hours = (0, data.hours or 0) if data.kind == NeedKind.service else (data.value_fen, 0)
-    accepted = await _take(need["id"], amount, hours)
+    later_aid = await _later_government_aid(need) if data.kind != NeedKind.service else 0
+    cap = charity_allowance(need["target_fen"] or 0, later_aid)
+    accepted = await _take(need["id"], amount, hours, cap_fen=cap)
+    if not accepted and later_aid:
+        row = await Need.select(Need.pledged_fen).where(Need.id == need["id"]).first()
+        assert row is not None
+        raise ExcessAssistance(later_aid, max(cap - row["pledged_fen"], 0))
     if not accepted:
         row = (
             await Need.select(
@@ -180,6 +209,15 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         expires_on=date.today() + timedelta(days=expiry_days),
     )
     await pledge.save()
+    await record_event(
+        "pledge.accepted",
+        need_id=need["id"],
+        pledge_id=pledge.public_id,
+        actor_id=user.id,
+        pledge_kind=data.kind.value,
+        amount_fen=amount,
+        hours=hours,
+    )
     need_changed(data.need_id)
     log.info("pledge_accepted", pledge=pledge.public_id, need=data.need_id, kind=data.kind.value)
     return PledgeRead(
@@ -201,24 +239,40 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     )
 
 
-async def _take(need_id: int, amount_fen: int, hours: int) -> bool:
-    """Add to the need's totals unless that would pass its target; the need turns fully
-    pledged when the last of it is taken. One statement, so it is atomic under concurrency."""
+async def _later_government_aid(need: dict[str, Any]) -> int:
+    """Government aid of the need's category granted since it was published (fen)."""
+    kinds = grant_kinds_for(NeedCategory(need["category"]))
+    if not kinds:
+        return 0
+    grants = await AssistanceGrant.select(AssistanceGrant.amount_fen).where(
+        (AssistanceGrant.case == need["case"])
+        & AssistanceGrant.kind.is_in(kinds)
+        & (AssistanceGrant.granted_on >= need["published_at"].date())
+    )
+    return sum(g["amount_fen"] for g in grants)
+
+
+async def _take(need_id: int, amount_fen: int, hours: int, *, cap_fen: int) -> bool:
+    """Add to the need's totals unless that would pass its cap (the target, less government
+    aid of its category granted since publication); the need turns fully pledged when the
+    last of it is taken. One statement, so it is atomic under concurrency."""
     rows = await Need.raw(
         "UPDATE need SET pledged_fen = pledged_fen + {}, pledged_hours = pledged_hours + {}, "
         "status = CASE WHEN (kind = 'service' AND pledged_hours + {} >= target_hours) "
-        "OR (kind <> 'service' AND pledged_fen + {} >= target_fen) "
+        "OR (kind <> 'service' AND pledged_fen + {} >= {}) "
         "THEN 'fully_pledged' ELSE status END "
         "WHERE id = {} AND status = 'published' "
         "AND ((kind = 'service' AND pledged_hours + {} <= target_hours) "
-        "OR (kind <> 'service' AND pledged_fen + {} <= target_fen)) RETURNING id",
+        "OR (kind <> 'service' AND pledged_fen + {} <= {})) RETURNING id",
         amount_fen,
         hours,
         hours,
         amount_fen,
+        cap_fen,
         need_id,
         hours,
         amount_fen,
+        cap_fen,
     )
     return bool(rows)
 
@@ -335,6 +389,14 @@ async def cancel_pledge(user: CurrentUser, public_id: str, data: CancelPledge) -
     if not moved:
         raise PledgeStateConflict("只有尚未交付的认捐可以取消")
     await _release(row["need"], row["amount_fen"], row["hours"])
+    await record_event(
+        "pledge.cancelled",
+        need_id=row["need"],
+        pledge_id=public_id,
+        actor_id=user.id,
+        amount_fen=row["amount_fen"],
+        hours=row["hours"],
+    )
     need_changed(row["need.public_id"])
     log.info("pledge_cancelled", pledge=public_id)
     return await read_pledge(public_id)
@@ -348,6 +410,9 @@ async def deliver_pledge(user: CurrentUser, public_id: str) -> PledgeRead:
         row, PledgeStatus.delivered, (PledgeStatus.pledged,), {Pledge.delivered_at: _now()}
     ):
         raise PledgeStateConflict()
+    await record_event(
+        "pledge.delivered", need_id=row["need"], pledge_id=public_id, actor_id=user.id
+    )
     log.info("pledge_delivered", pledge=public_id)
     return await read_pledge(public_id)
 
@@ -368,6 +433,14 @@ async def verify_pledge(staff: CurrentUser, public_id: str) -> PledgeRead:
         {Pledge.verified_at: _now(), Pledge.verified_by: staff.id},
     ):
         raise PledgeStateConflict("只有已交付或已拨付的认捐可以核实")
+    await record_event(
+        "pledge.verified",
+        need_id=row["need"],
+        pledge_id=public_id,
+        actor_id=staff.id,
+        amount_fen=row["amount_fen"],
+        hours=row["hours"],
+    )
     log.info("pledge_verified", pledge=public_id)
     return await read_pledge(public_id)
 
@@ -382,6 +455,13 @@ async def expire_pledges(today: date | None = None) -> int:
     for row in rows:
         if await _transition(row, PledgeStatus.expired, (PledgeStatus.pledged,), {}):
             await _release(row["need"], row["amount_fen"], row["hours"])
+            await record_event(
+                "pledge.expired",
+                need_id=row["need"],
+                pledge_id=row["public_id"],
+                amount_fen=row["amount_fen"],
+                hours=row["hours"],
+            )
             need_changed(row["need.public_id"])
             expired += 1
     if expired:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -299,3 +300,95 @@ async def test_organisation_facing_responses_carry_no_personal_data(
     for response in (created, mine, need):
         for secret in ("赵春梅", head["id_number"], published["case"]["ref"], "linked_grants"):
             assert secret not in response.text
+
+
+async def test_later_government_aid_of_the_category_limits_charity_help(
+    client: httpx.AsyncClient,
+) -> None:
+    """No excess assistance: a medical grant after publication shrinks what charities may give."""
+    published = await publish_need(client, amount_fen=2_000_000, category="medical")
+    org_id, headers = await _member(client)
+    grant = await client.post(
+        f"/api/v1/cases/{published['case']['ref']}/grants",
+        json={
+            "kind": "medical",
+            "amount_fen": 1_500_000,
+            "granted_on": date.today().isoformat(),
+            "office": "滨海新区医疗保障局",
+        },
+        headers=published["staff_headers"],
+    )
+    assert grant.status_code == 201, grant.text
+    body = {"need_id": published["need"]["id"], "organisation_id": org_id, "kind": "money"}
+
+    too_much = await _pledge(client, headers, {**body, "amount_fen": 600_000})
+    assert too_much.status_code == 409
+    assert too_much.json()["code"] == "excess_assistance"
+    assert "¥15,000" in too_much.json()["message"] and "¥5,000" in too_much.json()["message"]
+
+    allowed = await _pledge(client, headers, {**body, "amount_fen": 500_000})
+    assert allowed.status_code == 201
+    need = (await client.get(f"/api/v1/needs/{published['need']['id']}")).json()
+    assert need["status"] == "fully_pledged"
+
+
+async def test_general_temporary_aid_does_not_reduce_the_allowance(
+    client: httpx.AsyncClient,
+) -> None:
+    published = await publish_need(client, amount_fen=100_000, category="medical")
+    org_id, headers = await _member(client)
+    await client.post(
+        f"/api/v1/cases/{published['case']['ref']}/grants",
+        json={
+            "kind": "temporary_emergency",
+            "amount_fen": 90_000,
+            "granted_on": date.today().isoformat(),
+            "office": "塘沽街道办事处",
+        },
+        headers=published["staff_headers"],
+    )
+    response = await _pledge(
+        client,
+        headers,
+        {
+            "need_id": published["need"]["id"],
+            "organisation_id": org_id,
+            "kind": "money",
+            "amount_fen": 100_000,
+        },
+    )
+    assert response.status_code == 201
+
+
+async def test_every_transition_is_an_event_without_personal_data(
+    client: httpx.AsyncClient,
+) -> None:
+    from backend.events.tables import Event
+
+    goods = await publish_need(client, kind="goods", amount_fen=180_000)
+    org_id, headers = await _member(client)
+    line = [{"item": "轮椅", "quantity": 1, "unit": "辆", "unit_value_fen": 180_000}]
+    body = {
+        "need_id": goods["need"]["id"],
+        "organisation_id": org_id,
+        "kind": "goods",
+        "goods": line,
+    }
+    first = (await _pledge(client, headers, body)).json()["id"]
+    await client.post(f"/api/v1/pledges/{first}/cancel", json={"reason": "改期"}, headers=headers)
+    second = (await _pledge(client, headers, body)).json()["id"]
+    await client.post(f"/api/v1/pledges/{second}/deliver", headers=headers)
+    await client.post(f"/api/v1/pledges/{second}/verify", headers=goods["staff_headers"])
+
+    events = await Event.select(Event.kind, Event.pledge_id, Event.data).order_by(Event.id)
+    assert [e["kind"] for e in events] == [
+        "need.published",
+        "pledge.accepted",
+        "pledge.cancelled",
+        "pledge.accepted",
+        "pledge.delivered",
+        "pledge.verified",
+    ]
+    assert events[1]["pledge_id"] == first and events[3]["pledge_id"] == second
+    dump = str(events)
+    assert "赵春梅" not in dump and goods["case"]["members"][0]["id_number"] not in dump

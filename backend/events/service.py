@@ -1,0 +1,36 @@
+"""Recording transitions: call inside the unit of work that makes the change."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from backend.events.tables import Event
+
+
+async def record_event(
+    kind: str,
+    *,
+    need_id: int | None = None,
+    pledge_id: str | None = None,
+    actor_id: int | None = None,
+    **data: Any,
+) -> None:
+    await Event.insert(
+        Event(
+            kind=kind,
+            need=need_id,
+            pledge_id=pledge_id,
+            actor=actor_id,
+            data=json.dumps(data, ensure_ascii=False, default=str),
+        )
+    )
+
+
+async def events_of_need(need_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await Event.select(Event.kind, Event.pledge_id, Event.data, Event.at)
+        .where(Event.need == need_id)
+        .order_by(Event.id)
+    )
+    return rows
