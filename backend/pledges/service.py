@@ -170,7 +170,13 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         raise KindMismatch(field="kind")
 
     amount, hours = (0, data.hours or 0) if data.kind == NeedKind.service else (data.value_fen, 0)
-    later_aid = await _later_government_aid(need) if data.kind != NeedKind.service else 0
+    # The case's grants, read once: the pledge links to them, and the later ones of the need's
+    # category cap what charities may still give (no excess assistance).
+    grants = await AssistanceGrant.raw(
+        'SELECT id, kind, amount_fen, granted_on FROM assistance_grant WHERE "case" = {}',
+        need["case"],
+    )
+    later_aid = _later_government_aid(need, grants) if data.kind != NeedKind.service else 0
     cap = charity_allowance(need["target_fen"] or 0, later_aid)
     accepted = await _take(need["id"], amount, hours, cap_fen=cap)
     if not accepted and later_aid:
@@ -189,9 +195,6 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         open_fen, open_hours = remaining(row)
         raise OverPledge(f"{open_hours}小时" if data.kind == NeedKind.service else _fen(open_fen))
 
-    grants = await AssistanceGrant.select(AssistanceGrant.id).where(
-        AssistanceGrant.case == need["case"]
-    )
     expiry_days = await int_at("pledge_expiry_days", date.today())
     pledge = Pledge(
         public_id=secrets.token_urlsafe(12),
@@ -239,17 +242,20 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     )
 
 
-async def _later_government_aid(need: dict[str, Any]) -> int:
+def _later_government_aid(need: dict[str, Any], grants: list[dict[str, Any]]) -> int:
     """Government aid of the need's category granted since it was published (fen)."""
-    kinds = grant_kinds_for(NeedCategory(need["category"]))
-    if not kinds:
-        return 0
-    grants = await AssistanceGrant.select(AssistanceGrant.amount_fen).where(
-        (AssistanceGrant.case == need["case"])
-        & AssistanceGrant.kind.is_in(kinds)
-        & (AssistanceGrant.granted_on >= need["published_at"].date())
+    kinds = set(grant_kinds_for(NeedCategory(need["category"])))
+    published_on = need["published_at"].date()
+    return sum(
+        g["amount_fen"]
+        for g in grants
+        if g["kind"] in kinds and _as_date(g["granted_on"]) >= published_on
     )
-    return sum(g["amount_fen"] for g in grants)
+
+
+def _as_date(value: date | str) -> date:
+    """asyncpg gives dates; SQLite's raw rows give ISO strings."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 async def _take(need_id: int, amount_fen: int, hours: int, *, cap_fen: int) -> bool:
@@ -442,7 +448,28 @@ async def verify_pledge(staff: CurrentUser, public_id: str) -> PledgeRead:
         hours=row["hours"],
     )
     log.info("pledge_verified", pledge=public_id)
+    await _fulfil_if_complete(row["need"], row["need.public_id"])
     return await read_pledge(public_id)
+
+
+async def _fulfil_if_complete(need_id: int, need_public_id: str) -> None:
+    """A fully pledged need whose every open pledge is verified is fulfilled."""
+    unfinished = await Pledge.exists().where(
+        (Pledge.need == need_id)
+        & Pledge.status.is_in(
+            [PledgeStatus.pledged, PledgeStatus.delivered, PledgeStatus.disbursed]
+        )
+    )
+    if unfinished:
+        return
+    fulfilled = (
+        await Need.update({Need.status: NeedStatus.fulfilled})
+        .where((Need.id == need_id) & (Need.status == NeedStatus.fully_pledged))
+        .returning(Need.id)
+    )
+    if fulfilled:
+        await record_event("need.fulfilled", need_id=need_id)
+        need_changed(need_public_id)
 
 
 async def expire_pledges(today: date | None = None) -> int:
