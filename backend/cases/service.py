@@ -14,6 +14,7 @@ import structlog
 
 from backend.accounts.guards import in_region_scope
 from backend.accounts.schemas import CurrentUser
+from backend.accounts.tables import REGION_SCOPED_ROLES
 from backend.audit.service import record
 from backend.cases.schemas import (
     CaseCreate,
@@ -33,7 +34,7 @@ from backend.regions.service import full_name
 from backend.regions.tables import Region
 from matching.identity import check_id_number, normalise
 from matching.kanon import Household
-from matching.regions import InvalidRegionCode, level_of
+from matching.regions import InvalidRegionCode, level_of, significant_prefix
 from matching.vocabulary import GrantKind, Programme, ReviewCycle, Sex, review_cycle_for
 
 log = structlog.get_logger(__name__)
@@ -266,6 +267,10 @@ async def search_cases(user: CurrentUser, q: str, *, ip: str = "") -> list[CaseS
         blind_index().id_number(number) if len(number) == 18 and number[:17].isdigit() else None
     )
     query = Case.select(Case.id, Case.ref_code, Case.region_code, Case.programme, Case.review_cycle)
+    if user.region_code and user.role in REGION_SCOPED_ROLES:
+        # The scope goes into SQL, before the limit: cut after it, a region's cases could be
+        # crowded out by other regions'.
+        query = query.where(Case.region_code.like(significant_prefix(user.region_code) + "%"))
     cases = {
         row["id"]: row
         for row in await query.order_by(Case.id).limit(NAME_SEARCH_LIMIT)

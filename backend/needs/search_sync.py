@@ -16,7 +16,7 @@ import structlog
 
 from backend.errors import DomainError, FieldInvalid
 from backend.jobs import enqueue, job
-from backend.needs.service import PUBLIC_COLUMNS, PUBLIC_STATUSES, remaining_of, to_public
+from backend.needs.service import PUBLIC_COLUMNS, PUBLIC_STATUSES, remaining, to_public
 from backend.needs.tables import Need
 from backend.regions.tables import Region
 from backend.settings import get_settings
@@ -84,7 +84,7 @@ async def documents_for(rows: list[dict[str, Any]]) -> list[NeedDocument]:
     documents = []
     for row in rows:
         public = await to_public(row)
-        remaining_fen, remaining_hours = await remaining_of(row)
+        remaining_fen, remaining_hours = remaining(row)
         level = levels[row["public_id"]]
         documents.append(
             NeedDocument.from_public(

@@ -243,12 +243,8 @@ async def latest_public_needs(limit: int = 20) -> list[NeedPublic]:
     return [await to_public(row) for row in rows]
 
 
-async def remaining_of(row: dict[str, Any]) -> tuple[int, int]:
-    """What is still open: fen for money and goods needs, hours for service needs."""
-    return remaining(row)
-
-
 def remaining(row: dict[str, Any]) -> tuple[int, int]:
+    """What is still open: fen for money and goods needs, hours for service needs."""
     if row["kind"] == NeedKind.service:
         return 0, max((row["target_hours"] or 0) - row["pledged_hours"], 0)
     return max((row["target_fen"] or 0) - row["pledged_fen"], 0), 0

@@ -285,3 +285,24 @@ async def test_member_rows_are_sealed_per_column(
     assert row is not None
     with pytest.raises(DecryptionError):
         cipher().open(row["name_sealed"], column="household_member.phone")
+
+
+async def test_search_limit_applies_within_the_staff_region(
+    client: httpx.AsyncClient, staff_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other regions' cases never crowd a region's own out of the bounded name search."""
+    from backend.cases import service
+
+    elsewhere = await make_user(Role.staff, region_code="500105000000")
+    await create_case(
+        client,
+        await api_token(client, elsewhere.username),
+        region_code="500105001001",
+        members=[member(head=True, full_name="王建军")],
+    )
+    ours = await create_case(client, staff_headers)
+    monkeypatch.setattr(service, "NAME_SEARCH_LIMIT", 1)
+
+    found = await client.get("/api/v1/cases", params={"q": "王"}, headers=staff_headers)
+
+    assert [c["ref"] for c in found.json()] == [ours["ref"]]
