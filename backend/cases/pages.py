@@ -15,6 +15,7 @@ from backend.accounts.tables import Role
 from backend.cases import service
 from backend.cases.schemas import CaseCreate, GrantCreate
 from backend.errors import DomainError
+from backend.policy.service import dibao_assessment
 from backend.referrals import service as referral_service
 from backend.referrals.tables import REFERRAL_STATUS_LABELS
 from backend.regions.tables import Region
@@ -260,6 +261,10 @@ class CasePagesController(Controller):
             case=case,
             head=head,
             referrals=await referral_service.referrals_of_case(ref),
+            # 低保 figures under the standard in force for the region when the facts were verified.
+            assessment=await dibao_assessment(
+                case.region_code, case.monthly_income_fen, len(case.members), case.verified_on
+            ),
             has_temporary=any(g.kind in TEMPORARY_ASSISTANCE for g in case.grants),
             grant_values=grant_values,
             grant_errors=grant_errors,

@@ -7,6 +7,7 @@ nothing is learnt by probing). Personal fields are sealed on the way in and open
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from backend.accounts.guards import in_region_scope
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import REGION_SCOPED_ROLES
 from backend.audit.service import record
+from backend.audit.tables import AuditEntry
 from backend.cases.schemas import (
     CaseCreate,
     CaseRead,
@@ -42,6 +44,8 @@ log = structlog.get_logger(__name__)
 _SEALED = ("name", "id_number", "phone", "address", "illness", "school", "employment")
 #: Cases a name search decrypts at most; a district holds far fewer open cases than this.
 NAME_SEARCH_LIMIT = 5000
+#: Values per ``IN (...)`` list when looking up many codes or hashes at once.
+_IN_CHUNK = 1000
 
 
 class CaseNotFound(NotFound):
@@ -66,35 +70,77 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _check_region(user: CurrentUser, region_code: str) -> None:
+def _is_community_code(code: str) -> bool:
     try:
-        community = level_of(region_code) == 5
+        return level_of(code) == 5
     except InvalidRegionCode:
-        community = False
-    if not community or not await Region.exists().where(Region.code == region_code):
-        raise FieldInvalid(
+        return False
+
+
+async def registered_communities(codes: Iterable[str]) -> set[str]:
+    """Which of ``codes`` are registered communities (村/社区), in one query per thousand."""
+    wanted = sorted({c for c in codes if _is_community_code(c)})
+    found: set[str] = set()
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = await Region.select(Region.code).where(
+            Region.code.is_in(wanted[start : start + _IN_CHUNK])
+        )
+        found.update(r["code"] for r in rows)
+    return found
+
+
+def region_problem(
+    user: CurrentUser, region_code: str, communities: set[str]
+) -> FieldInvalid | None:
+    """Why ``user`` may not record a case in ``region_code`` (None if she may); shared by the
+    case form and the bulk import so both refuse the same regions the same way."""
+    if region_code not in communities:
+        return FieldInvalid(
             "所属地区须为已登记的社区（村）", field="region_code", code="not_a_community"
         )
     if not in_region_scope(user, region_code):
-        raise RegionOutsideScope(field="region_code")
+        return RegionOutsideScope(field="region_code")
+    return None
+
+
+async def _check_region(user: CurrentUser, region_code: str) -> None:
+    problem = region_problem(user, region_code, await registered_communities([region_code]))
+    if problem is not None:
+        raise problem
+
+
+async def registered_people(hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Blind-index hash → ``{"case": id, "region_code": ...}`` of those already registered."""
+    wanted = sorted(set(hashes))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows = await HouseholdMember.select(
+            HouseholdMember.id_number_index,
+            HouseholdMember.case.as_alias("case"),
+            HouseholdMember.case.region_code.as_alias("region_code"),
+        ).where(HouseholdMember.id_number_index.is_in(wanted[start : start + _IN_CHUNK]))
+        found.update({r["id_number_index"]: r for r in rows})
+    return found
+
+
+def registered_elsewhere_message(where: str) -> str:
+    return f"该身份证号已在{where}登记为救助对象，请联系该地区民政部门协办（就近受理、全城协办）"
 
 
 async def _refuse_registered_people(members: list[MemberIn]) -> dict[str, str]:
     """One person belongs to one case platform-wide; say where, and nothing else."""
     index = blind_index()
     hashes = {index.id_number(m.id_number): m.id_number for m in members}
-    rows = await HouseholdMember.select(
-        HouseholdMember.id_number_index, HouseholdMember.case.region_code
-    ).where(HouseholdMember.id_number_index.is_in(list(hashes)))
+    rows = list((await registered_people(hashes)).values())
     if rows:
-        where = await full_name(rows[0]["case.region_code"])
+        where = await full_name(rows[0]["region_code"])
         position = next(
             i
             for i, m in enumerate(members)
             if index.id_number(m.id_number) == rows[0]["id_number_index"]
         )
         raise PersonAlreadyRegistered(
-            f"该身份证号已在{where}登记为救助对象，请联系该地区民政部门协办（就近受理、全城协办）",
+            registered_elsewhere_message(where),
             field=f"members.{position}.id_number",
         )
     return hashes
@@ -123,33 +169,73 @@ def _sealed_member(case_id: int, member: MemberIn, id_index: str) -> HouseholdMe
 
 async def create_case(user: CurrentUser, data: CaseCreate, *, ip: str = "") -> CaseRead:
     await _check_region(user, data.region_code)
-    index = blind_index()
     await _refuse_registered_people(data.members)
-    now = _now()
-    case = Case(
-        ref_code=secrets.token_urlsafe(9),
-        region_code=data.region_code,
-        programme=data.programme,
-        monthly_income_fen=sum(m.monthly_income_fen for m in data.members),
-        income_stable=data.income_stable,
-        review_cycle=review_cycle_for(data.programme, data.income_stable),
-        verified_on=data.verified_on or date.today(),
-        created_by=user.id,
-        created_at=now,
-        updated_at=now,
-    )
-    await case.save()
     try:
-        await HouseholdMember.insert(
-            *[_sealed_member(case.id, m, index.id_number(m.id_number)) for m in data.members]
-        )
+        [case] = await insert_cases(user, [(data, [])], ip=ip)
     except UNIQUE_VIOLATIONS:
         # Another request registered the same person between our check and this insert.
         await _refuse_registered_people(data.members)
         raise
-    await record(user, "case.create", case_id=case.id, detail=f"成员{len(data.members)}人", ip=ip)
     log.info("case_created", case=case.ref_code, members=len(data.members))
     return await _read(case.id, warnings=_warnings(data.members))
+
+
+async def insert_cases(
+    user: CurrentUser,
+    batch: Sequence[tuple[CaseCreate, Sequence[GrantCreate]]],
+    *,
+    ip: str = "",
+    how: str = "",
+) -> list[Case]:
+    """Write cases already checked (region, registered people) with their grants, sealed and
+    audited, in a handful of statements whatever the batch size: the case form writes a batch
+    of one, the bulk import hundreds. A unique violation (someone registered the same person
+    meanwhile) propagates; the caller's transaction or savepoint undoes the whole batch."""
+    if not batch:
+        return []
+    index = blind_index()
+    now = _now()
+    cases = [
+        Case(
+            ref_code=secrets.token_urlsafe(9),
+            region_code=data.region_code,
+            programme=data.programme,
+            monthly_income_fen=sum(m.monthly_income_fen for m in data.members),
+            income_stable=data.income_stable,
+            review_cycle=review_cycle_for(data.programme, data.income_stable),
+            verified_on=data.verified_on or date.today(),
+            created_by=user.id,
+            created_at=now,
+            updated_at=now,
+        )
+        for data, _ in batch
+    ]
+    await Case.insert(*cases)
+    await HouseholdMember.insert(
+        *[
+            _sealed_member(case.id, m, index.id_number(m.id_number))
+            for case, (data, _) in zip(cases, batch, strict=True)
+            for m in data.members
+        ]
+    )
+    await AuditEntry.insert(
+        *[
+            AuditEntry(
+                user=user.id,
+                action="case.create",
+                case=case.id,
+                detail=f"{how}成员{len(data.members)}人",
+                ip=ip,
+            )
+            for case, (data, _) in zip(cases, batch, strict=True)
+        ]
+    )
+    await insert_grants(
+        user,
+        [(case.id, g) for case, (_, grants) in zip(cases, batch, strict=True) for g in grants],
+        ip=ip,
+    )
+    return cases
 
 
 def _warnings(members: list[MemberIn]) -> list[str]:
@@ -311,30 +397,47 @@ async def search_cases(user: CurrentUser, q: str, *, ip: str = "") -> list[CaseS
 
 async def add_grant(user: CurrentUser, ref: str, data: GrantCreate, *, ip: str = "") -> GrantRead:
     row = await case_in_scope(user, ref)
-    grant = AssistanceGrant(
-        case=row["id"],
-        kind=data.kind,
-        amount_fen=data.amount_fen,
-        granted_on=data.granted_on,
-        office=data.office,
-        recorded_by=user.id,
-    )
-    await grant.save()
-    if data.stages:
-        await GrantStage.insert(
-            *[
-                GrantStage(
-                    grant=grant.id,
-                    seq=seq,
-                    amount_fen=s.amount_fen,
-                    due_on=s.due_on,
-                    paid_on=s.paid_on,
-                )
-                for seq, s in enumerate(data.stages, start=1)
-            ]
-        )
-    await record(user, "case.grant", case_id=row["id"], detail=data.kind.value, ip=ip)
+    [grant] = await insert_grants(user, [(row["id"], data)], ip=ip)
     return next(g for g in await grants_of(row["id"]) if g.id == grant.id)
+
+
+async def insert_grants(
+    user: CurrentUser, grants: Sequence[tuple[int, GrantCreate]], *, ip: str = ""
+) -> list[AssistanceGrant]:
+    """Record grants (with their stages) on cases already in the user's scope, each audited;
+    a few statements for any number of grants."""
+    if not grants:
+        return []
+    rows = [
+        AssistanceGrant(
+            case=case_id,
+            kind=data.kind,
+            amount_fen=data.amount_fen,
+            granted_on=data.granted_on,
+            office=data.office,
+            recorded_by=user.id,
+        )
+        for case_id, data in grants
+    ]
+    await AssistanceGrant.insert(*rows)
+    stages = [
+        GrantStage(
+            grant=grant.id, seq=seq, amount_fen=s.amount_fen, due_on=s.due_on, paid_on=s.paid_on
+        )
+        for grant, (_, data) in zip(rows, grants, strict=True)
+        for seq, s in enumerate(data.stages, start=1)
+    ]
+    if stages:
+        await GrantStage.insert(*stages)
+    await AuditEntry.insert(
+        *[
+            AuditEntry(
+                user=user.id, action="case.grant", case=case_id, detail=data.kind.value, ip=ip
+            )
+            for case_id, data in grants
+        ]
+    )
+    return rows
 
 
 async def households(on: date) -> list[Household]:

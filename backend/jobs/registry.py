@@ -22,6 +22,9 @@ JOB_MODULES = (
     "backend.pledges.jobs",
     "backend.needs.lifecycle",
     "backend.notifications.jobs",
+    "backend.ledger.jobs",
+    "backend.donations.jobs",
+    "backend.jobs.jobs",
 )
 
 

@@ -1,7 +1,9 @@
-"""The arq worker: every registered job, wrapped with back-off retries and a dead-letter log."""
+"""The arq worker: every registered job, wrapped with back-off retries, a dead-letter log and a
+run record (``job_run``) for every try."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import structlog
@@ -11,8 +13,10 @@ from arq.cron import CronJob
 from arq.worker import Function, Worker, func
 
 from backend.db import start_engine, stop_engine, unit_of_work
+from backend.jobs.queue import trigger_of
 from backend.jobs.registry import JobFunction, registered_jobs
-from backend.jobs.service import record_dead_letter
+from backend.jobs.service import RunClock, record_dead_letter, record_run
+from backend.jobs.tables import Outcome, Trigger
 from backend.logging import configure_logging
 from backend.settings import Settings, get_settings
 
@@ -24,19 +28,34 @@ def backoff_seconds(job_try: int) -> int:
     return 5 * job_try * job_try
 
 
-def _wrap(name: str, job_function: JobFunction, max_tries: int) -> Function:
+def _wrap(
+    name: str, job_function: JobFunction, max_tries: int, *, trigger: Trigger | None = None
+) -> Function:
+    """The job as arq runs it. ``trigger`` is given for cron jobs; otherwise the job id tells
+    a manual run (``manual:…``) from an enqueued one."""
+
     async def run(ctx: dict[str, Any], *args: Any) -> Any:
         job_try = int(ctx.get("job_try", 1))
+        started_by = trigger or trigger_of(ctx.get("job_id"))
+        clock = RunClock.start()
         try:
             async with unit_of_work():
-                return await job_function(*args)
+                result = await job_function(*args)
+        except asyncio.CancelledError as cancelled:
+            # arq's job timeout, or the worker stopping: the try ended without an outcome.
+            await record_run(name, started_by, clock, Outcome.failed, cancelled)
+            raise
         except Exception as exc:
             if job_try < max_tries:
                 log.warning("job_retry", job=name, job_try=job_try, error=type(exc).__name__)
+                await record_run(name, started_by, clock, Outcome.retry, exc)
                 raise Retry(defer=backoff_seconds(job_try)) from exc
             log.exception("job_dead", job=name, job_try=job_try)
+            await record_run(name, started_by, clock, Outcome.failed, exc)
             await record_dead_letter(name, args, exc, tries=job_try)
             raise
+        await record_run(name, started_by, clock, Outcome.ok)
+        return result
 
     run.__qualname__ = run.__name__ = name
     # arq's own max_tries is one above ours so that our last try reaches the dead-letter log.
@@ -51,6 +70,10 @@ SCHEDULE: tuple[tuple[str, frozenset[int]], ...] = (
     ("pledges.expire_overdue_pledges", frozenset({5})),
     # Review dates and deadlines are days: an hourly sweep is prompt enough.
     ("needs.sweep_needs", frozenset({15})),
+    # Signed tree heads: an entry becomes verifiable within a minute of being recorded.
+    ("ledger.sign_tree_head", frozenset(range(60))),
+    # Run records older than 90 days go; an hourly delete of an hour's rows stays cheap.
+    ("jobs.prune_job_runs", frozenset({45})),
 )
 
 
@@ -62,7 +85,7 @@ def cron_jobs(settings: Settings, jobs: dict[str, JobFunction]) -> list[CronJob]
     """
     scheduled = []
     for name, minutes in SCHEDULE:
-        wrapped = _wrap(name, jobs[name], settings.job_max_tries)
+        wrapped = _wrap(name, jobs[name], settings.job_max_tries, trigger=Trigger.cron)
         scheduled.append(
             cron(
                 wrapped.coroutine,

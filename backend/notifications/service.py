@@ -3,8 +3,8 @@
 When a need is published, every verified, unsuspended organisation that serves its city (or
 a region containing it) and focuses on its category gets the need queued for its digest
 (``queue_for_digests``); ``send_digests`` turns each organisation's queue into one inbox
-entry, at most once an hour. Digest text is built from the need's public projection
-(``to_public``) alone, so it can hold nothing a public need page does not show.
+entry, at most once per policy interval (an hour by default). Digest text is built from the
+need's public projection (``to_public``) alone, so it holds nothing a public need page hides.
 
 Jobs may run twice (arq's promise is at-least-once): queueing is keyed per organisation and
 need, and the hourly claim is one conditional UPDATE, so repeats change nothing.
@@ -40,17 +40,15 @@ from backend.notifications.tables import (
     OrganisationDigest,
 )
 from backend.organisations.tables import Organisation
+from backend.policy.service import POLICY_ZONE, int_at
 from backend.recommendations.service import local_today, organisation_row, profile_from_row
 from backend.settings import Settings, get_settings
+from matching.policy_rules import DIGEST_INTERVAL_MINUTES, DIGEST_LISTED_MAX
 from matching.recommend import should_notify, yuan
 from matching.vocabulary import Urgency
 
 log = structlog.get_logger(__name__)
 
-#: At most one digest per organisation within this interval.
-DIGEST_INTERVAL = timedelta(hours=1)
-#: Needs listed by name in one digest; the rest are counted.
-DIGEST_LISTED = 20
 INBOX_DEFAULT = 50
 INBOX_MAX = 200
 #: A plausible address (one @, a dotted domain); the mail server has the last word.
@@ -283,8 +281,17 @@ async def queue_for_digests(need_public_id: str) -> int:
 # --------------------------------------------------------------------------------------------
 
 
+async def digest_limits(now: datetime) -> tuple[timedelta, int]:
+    """The least interval between two digests of one organisation, and how many needs one
+    digest lists by name: policy parameters, read as in force on ``now``'s date."""
+    on = now.astimezone(POLICY_ZONE).date()
+    minutes = await int_at(DIGEST_INTERVAL_MINUTES, on)
+    return timedelta(minutes=minutes), await int_at(DIGEST_LISTED_MAX, on)
+
+
 async def send_digests(now: datetime | None = None) -> list[str]:
-    """Send every organisation's pending digest whose last one is at least an hour old.
+    """Send every organisation's pending digest whose last one is at least the policy
+    interval old (``notification.digest_interval_minutes``: an hour by default).
 
     Returns the public ids of the notifications created. Each organisation is claimed with a
     conditional UPDATE of ``last_sent_at``: of two runs at once, the second finds the row
@@ -293,7 +300,8 @@ async def send_digests(now: datetime | None = None) -> list[str]:
     keeps its hour.
     """
     now = now or _now()
-    due_before = now - DIGEST_INTERVAL
+    interval, listed = await digest_limits(now)
+    due_before = now - interval
     pending = await DigestEntry.select(
         DigestEntry.id, DigestEntry.organisation, DigestEntry.need
     ).where(DigestEntry.notification.is_null())
@@ -324,7 +332,7 @@ async def send_digests(now: datetime | None = None) -> list[str]:
         last = last_sent.get(org_id)
         if last is not None and last > due_before:
             continue
-        notification_id = await _send_one(org, entries, now, due_before, seen)
+        notification_id = await _send_one(org, entries, now, due_before, seen, listed)
         if notification_id:
             sent.append(notification_id)
     if sent:
@@ -358,6 +366,7 @@ async def _send_one(
     now: datetime,
     due_before: datetime,
     seen: dict[int, NeedPublic | None],
+    listed: int,
 ) -> str | None:
     needs = await _open_needs([e["need"] for e in entries], seen)
     still_open = {need_id for need_id, _ in needs}
@@ -380,7 +389,9 @@ async def _send_one(
     )
     if not claimed:
         return None
-    title, body, link = digest_text(org["public_id"], [public for _, public in needs])
+    title, body, link = digest_text(
+        org["public_id"], [public for _, public in needs], listed=listed
+    )
     public_id = secrets.token_urlsafe(12)
     inserted = await Notification.insert(
         Notification(
@@ -406,16 +417,19 @@ def _remaining(need: NeedPublic) -> str:
     return f"物资约{yuan(need.remaining_fen)}" if need.kind == "goods" else yuan(need.remaining_fen)
 
 
-def digest_text(org_public_id: str, needs: list[NeedPublic]) -> tuple[str, str, str]:
-    """Title, body and link of a digest: public need fields only, one line per need."""
+def digest_text(
+    org_public_id: str, needs: list[NeedPublic], *, listed: int
+) -> tuple[str, str, str]:
+    """Title, body and link of a digest: public need fields only, one line per need for the
+    first ``listed`` needs, the rest counted."""
     title = f"{len(needs)}条新发布的需求符合本组织的服务地区和关注领域"
     lines = [
         f"【{need.urgency_label}】{need.title}｜{need.category_label}｜{need.region_name}"
         f"｜尚需{_remaining(need)}｜{need.deadline.isoformat()}截止"
-        for need in needs[:DIGEST_LISTED]
+        for need in needs[:listed]
     ]
-    if len(needs) > DIGEST_LISTED:
-        lines.append(f"……另有{len(needs) - DIGEST_LISTED}条，请在“为您推荐”中查看。")
+    if len(needs) > listed:
+        lines.append(f"……另有{len(needs) - listed}条，请在“为您推荐”中查看。")
     link = (
         f"/needs/{needs[0].id}"
         if len(needs) == 1
