@@ -17,6 +17,7 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
+from admin import admin_mount
 from backend.accounts.controllers import (
     AuthApiController,
     LoginController,
@@ -29,8 +30,20 @@ from backend.audit.pages import AuditPagesController
 from backend.cases.controllers import CasesApiController
 from backend.cases.pages import CasePagesController
 from backend.db import start_engine, stop_engine
+from backend.disbursements.controllers import DisbursementsApiController
+from backend.disbursements.pages import DisbursementPagesController
+from backend.disclosure.controllers import DisclosureApiController
+from backend.disclosure.pages import DisclosurePagesController
+from backend.donations.controllers import DonationsApiController, StripeWebhookController
+from backend.donations.pages import DonationPagesController, OfflineDonationPagesController
 from backend.health import HealthController
+from backend.imports.controllers import CaseImportsApiController
+from backend.imports.pages import ImportPagesController
+from backend.jobs.controllers import ScheduledJobsApiController
+from backend.jobs.pages import ScheduledJobsPagesController
 from backend.jobs.queue import close_redis_pool
+from backend.jobs.scheduler import EmbeddedScheduler
+from backend.ledger.controllers import LedgerApiController
 from backend.logging import configure_logging
 from backend.needs.controllers import NeedsApiController
 from backend.needs.pages import NeedPagesController
@@ -41,11 +54,15 @@ from backend.organisations.controllers import InvitationsApiController, Organisa
 from backend.organisations.pages import InvitationPagesController, OrganisationPagesController
 from backend.pledges.controllers import PledgesApiController
 from backend.pledges.pages import LinkagePagesController, PledgePagesController
+from backend.policy.controllers import PolicyApiController
+from backend.policy.pages import PolicyPagesController
 from backend.recommendations.controllers import RecommendationsApiController
 from backend.recommendations.pages import RecommendationPagesController
 from backend.referrals.controllers import ReferralsApiController
 from backend.referrals.pages import ReferralPagesController, ReviewPagesController
 from backend.regions.controllers import RegionsApiController
+from backend.reports.controllers import ReportsApiController
+from backend.reports.pages import ReportPagesController
 from backend.settings import Settings, get_settings, set_settings
 from backend.web.auth import AuthenticationMiddleware
 from backend.web.controllers import HomeController
@@ -88,7 +105,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exclude=["^/api/", "^/health/"],
     )
 
+    # Without Redis, the scheduled jobs run in this process (off in tests unless enabled).
+    scheduler = EmbeddedScheduler.for_settings(settings)
+
     async def on_shutdown() -> None:
+        await scheduler.stop()
         await close_search_index()
         await close_redis_pool()
         await stop_engine()
@@ -97,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HomeController,
             LoginController,
+            ImportPagesController,
             CasePagesController,
             ReferralPagesController,
             ReviewPagesController,
@@ -111,6 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvitationsApiController,
             RegionsApiController,
             RelativesApiController,
+            CaseImportsApiController,
             CasesApiController,
             ReferralsApiController,
             AuditApiController,
@@ -118,12 +141,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PledgesApiController,
             PledgePagesController,
             LinkagePagesController,
+            DisbursementsApiController,
+            DisbursementPagesController,
             RecommendationPagesController,
             RecommendationsApiController,
             InboxPagesController,
+            ScheduledJobsPagesController,
+            ScheduledJobsApiController,
             InboxApiController,
             DigestSettingsApiController,
+            PolicyApiController,
+            PolicyPagesController,
+            LedgerApiController,
+            DisclosurePagesController,
+            DisclosureApiController,
+            DonationsApiController,
+            StripeWebhookController,
+            DonationPagesController,
+            OfflineDonationPagesController,
+            ReportPagesController,
+            ReportsApiController,
             HealthController,
+            admin_mount(settings),
             create_static_files_router(path="/static", directories=[WEB / "static"]),
         ],
         middleware=[
@@ -140,7 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="救助衔接平台 AidBridge API", version="1", path="/schema"
         ),
         before_request=load_inbox_badge,
-        on_startup=[start_engine],
+        on_startup=[start_engine, scheduler.start],
         on_shutdown=[on_shutdown],
         state=State({"settings": settings}),
         logging_config=None,

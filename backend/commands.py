@@ -7,6 +7,7 @@ from pathlib import Path
 from backend.accounts.schemas import CurrentUser, UserCreate
 from backend.db import unit_of_work
 from backend.needs.search_sync import Drift
+from matching.ledger import TreeHead
 
 
 async def load_regions(path: Path | None = None) -> int:
@@ -43,3 +44,10 @@ async def search_drift() -> Drift:
         return await drift()
     finally:
         await close_search_index()
+
+
+async def seal_ledger() -> TreeHead:
+    from backend.ledger.sealing import seal
+
+    async with unit_of_work():
+        return await seal()

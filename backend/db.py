@@ -17,6 +17,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 from backend.settings import Settings
 
@@ -87,3 +88,23 @@ async def unit_of_work(*, write: bool = True) -> AsyncIterator[PendingJobs]:
             pending.discard()
             raise
     await pending.flush()
+
+
+async def execute_in_transaction(sql: str, *args: object) -> None:
+    """Run one write statement (``{}`` placeholders) in the current unit of work, fast.
+
+    On PostgreSQL inside a transaction the statement goes straight to the transaction's
+    asyncpg connection, whose prepared-statement cache makes a hot insert about ten times
+    cheaper than Piccolo's raw query path (measured in bench/bench_ledger.py). Elsewhere it is
+    an ordinary Piccolo raw query.
+    """
+    engine = get_engine()
+    if isinstance(engine, PostgresEngine):
+        transaction = engine.current_transaction.get()
+        if transaction is not None:
+            numbered = sql
+            for position in range(1, len(args) + 1):
+                numbered = numbered.replace("{}", f"${position}", 1)
+            await transaction.connection.execute(numbered, *args)
+            return
+    await engine.run_querystring(QueryString(sql, *args))

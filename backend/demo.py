@@ -12,6 +12,7 @@ from backend.accounts.schemas import CurrentUser, UserCreate
 from backend.accounts.service import create_user, get_active_user
 from backend.accounts.tables import ROLE_LABELS, Membership, MembershipRole, Role, User
 from backend.db import unit_of_work
+from backend.demo_activity import seed_activity
 from backend.demo_cases import seed_households
 from backend.figures.jobs import figures_changed
 from backend.organisations.service import OrganisationCreate, create_organisation
@@ -111,6 +112,11 @@ async def seed() -> list[DemoAccount]:
         reviewer = await get_active_user_by_name("reviewer")
         if staff and reviewer:
             await seed_households(staff, reviewer)
+    async with unit_of_work():
+        charity = await get_active_user_by_name("charity")
+        staff = await get_active_user_by_name("staff")
+        if charity and staff:
+            await seed_activity(charity, staff)
     return DEMO_ACCOUNTS
 
 

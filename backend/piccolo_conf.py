@@ -19,8 +19,12 @@ APP_REGISTRY = AppRegistry(
         "backend.referrals.piccolo_app",
         "backend.needs.piccolo_app",
         "backend.audit.piccolo_app",
+        "backend.imports.piccolo_app",
         "backend.pledges.piccolo_app",
+        "backend.disbursements.piccolo_app",
         "backend.notifications.piccolo_app",
         "backend.events.piccolo_app",
+        "backend.ledger.piccolo_app",
+        "backend.donations.piccolo_app",
     ]
 )

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     meili_api_key: str | None = None
     job_queue_name: str = "aidbridge:queue"
     job_max_tries: int = 5
+    #: Without Redis, run the scheduled jobs in the app process (``backend/jobs/scheduler.py``).
+    #: Unset: on, except under ``ENVIRONMENT=test``. Ignored when ``REDIS_URL`` is set.
+    embedded_scheduler: bool | None = None
 
     session_secret: str = DEV_SESSION_SECRET
     session_max_age_seconds: int = 8 * 3600
@@ -65,6 +68,20 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_from: str | None = Field(default=None, description="e.g. 救助衔接平台 <noreply@…>")
+
+    #: Online donations (Stripe PaymentIntents, CNY). All three keys unset: offline donations
+    #: only (recorded by the charity). ``stripe_api_base`` unset means Stripe itself; tests
+    #: point it at localstripe. ``stripe_wallets`` adds Alipay and WeChat Pay to the card.
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    stripe_wallets: bool = False
+
+    #: Largest disbursement evidence file accepted (bytes); at most 50 MiB, the request ceiling
+    #: of the upload routes (backend/disbursements/evidence.py).
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=50 * 1024 * 1024)
 
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
@@ -89,11 +106,29 @@ class Settings(BaseSettings):
             )
         if len(self.session_secret) < 32:
             raise InsecureSettingsError("SESSION_SECRET must be at least 32 characters")
+        stripe_keys = (
+            self.stripe_secret_key,
+            self.stripe_publishable_key,
+            self.stripe_webhook_secret,
+        )
+        if any(stripe_keys) and not all(stripe_keys):
+            # Half a configuration takes money without recording it (no webhook secret).
+            raise InsecureSettingsError(
+                "set all of STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET, "
+                "or none of them (offline donations only)"
+            )
         return self
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def stripe_enabled(self) -> bool:
+        """Online donations are offered only when every Stripe key is set."""
+        return bool(
+            self.stripe_secret_key and self.stripe_publishable_key and self.stripe_webhook_secret
+        )
 
     @property
     def uses_postgres(self) -> bool:

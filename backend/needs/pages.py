@@ -25,6 +25,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
+from backend.donations.pages import donation_panel
 from backend.errors import DomainError, FieldInvalid
 from backend.needs.search_sync import search_needs
 from backend.needs.service import PUBLIC_STATUSES, public_need
@@ -361,4 +362,7 @@ class NeedPagesController(Controller):
     async def detail(self, request: Request[Any, Any, Any], need_id: FromPath[str]) -> Template:
         need = await public_need(need_id)  # NeedNotFound → the 404 page
         pledge = await pledge_panel(request, need)
-        return page(request, "needs/detail.html", active="needs", need=need, pledge=pledge)
+        donate = await donation_panel(need)
+        return page(
+            request, "needs/detail.html", active="needs", need=need, pledge=pledge, donate=donate
+        )

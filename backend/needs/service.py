@@ -11,6 +11,7 @@ from backend.cases.service import households
 from backend.cases.tables import AssistanceGrant, Case, HouseholdMember
 from backend.errors import NotFound
 from backend.events.service import record_event
+from backend.ledger import service as ledger
 from backend.needs.schemas import GoodsPublic, NeedPublic
 from backend.needs.tables import NEED_STATUS_LABELS, Need, NeedStatus
 from backend.policy.service import int_at
@@ -18,6 +19,7 @@ from backend.referrals.schemas import NeedItemRead
 from backend.regions.service import full_name
 from matching.calendar import add_months
 from matching.kanon import Household, PublicProfile, public_profile
+from matching.ledger import EntryKind
 from matching.vocabulary import (
     NEED_CATEGORY_LABELS,
     NEED_KIND_LABELS,
@@ -143,15 +145,25 @@ async def publish(
             )
         )
         public_ids.append(public_id)
-    for row in await Need.select(Need.id, Need.target_fen, Need.target_hours).where(
-        Need.public_id.is_in(public_ids)
-    ):
+    for row in await Need.select(
+        Need.id, Need.public_id, Need.target_fen, Need.target_hours, Need.category
+    ).where(Need.public_id.is_in(public_ids)):
         await record_event(
             "need.published",
             need_id=row["id"],
             target_fen=row["target_fen"],
             target_hours=row["target_hours"],
             government_aid_fen=aid,
+        )
+        await ledger.append(
+            EntryKind.government_aid,
+            amount_fen=aid,
+            need=row["public_id"],
+            details={
+                "category": row["category"],
+                "target_fen": row["target_fen"],
+                "target_hours": row["target_hours"],
+            },
         )
     return public_ids
 

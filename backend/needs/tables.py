@@ -74,3 +74,7 @@ class Need(Table, tablename="need"):
     #: changed by the conditional UPDATEs of backend/pledges/service.py.
     pledged_fen = Integer(default=0)
     pledged_hours = Integer(default=0)
+    #: When the need first became fully pledged, was fulfilled, was closed (for the reports).
+    fully_pledged_at = Timestamptz(null=True, default=None)
+    fulfilled_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)

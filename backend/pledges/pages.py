@@ -10,15 +10,27 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from backend.accounts.guards import require_roles, user_of
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import Membership, Role
+from backend.disbursements import evidence
+from backend.disbursements import service as disbursements
+from backend.disbursements.controllers import read_evidence
+from backend.disbursements.schemas import DisbursementCreate, DisbursementRead, DisbursementReject
+from backend.disbursements.tables import (
+    EVIDENCE_KIND_LABELS,
+    PAYEE_KIND_LABELS,
+    REJECTION_REASON_LABELS,
+    DisbursementStatus,
+)
 from backend.errors import DomainError
 from backend.needs.schemas import NeedPublic
 from backend.needs.service import public_need
@@ -38,11 +50,25 @@ from backend.web.forms import (
     undo_on_error,
     validate,
 )
-from backend.web.pages import current_user, page
+from backend.web.pages import current_user, page, yuan
 from matching.vocabulary import NEED_KIND_LABELS, NeedKind
 
 PLEDGERS = (Role.org_member, Role.volunteer)
 _KEY_FIELD = "idempotency_key"
+_DISBURSEMENT_FIELDS = ("amount_fen", "payee_kind", "paid_on", "evidence_kind", "evidence")
+#: Pledge states in which the organisation may still record payouts.
+DISBURSABLE = (PledgeStatus.pledged, PledgeStatus.delivered)
+
+
+def _left_to_disburse(
+    pledges: list[Any], listed: dict[str, list[DisbursementRead]]
+) -> dict[str, int]:
+    """Per pledge: its amount less its non-rejected disbursements (fen)."""
+    return {
+        p.id: p.amount_fen
+        - sum(d.amount_fen for d in listed[p.id] if d.status != DisbursementStatus.rejected)
+        for p in pledges
+    }
 
 
 @dataclass
@@ -200,19 +226,76 @@ class PledgePagesController(Controller):
         errors: FormErrors | None = None,
         values: dict[str, str] | None = None,
         status: int = 200,
+        disbursing: bool = False,
     ) -> Template:
+        pledges = await service.my_pledges(user_of(request))
+        listed = await disbursements.disbursements_by_pledge([p.id for p in pledges])
         return page(
             request,
             "pledges/mine.html",
             status_code=status,
             active="pledges",
             flashes=take_flashes(request),
-            pledges=await service.my_pledges(user_of(request)),
+            pledges=pledges,
             kinds=NEED_KIND_LABELS,
             failed=failed,
             errors=errors or FormErrors(),
             values=values or {},
             open_status=PledgeStatus.pledged,
+            disbursements=listed,
+            left=_left_to_disburse(pledges, listed),
+            disbursable=DISBURSABLE,
+            payee_kinds=list(PAYEE_KIND_LABELS.items()),
+            evidence_kinds=list(EVIDENCE_KIND_LABELS.items()),
+            evidence_limit=evidence.limit_text(),
+            evidence_accept=evidence.ACCEPT,
+            today=date.today().isoformat(),
+            disbursing=disbursing,
+        )
+
+    @post(
+        "/pledges/{pledge_id:str}/disbursements",
+        status_code=303,
+        guards=[require_roles(Role.org_member)],
+        request_max_body_size=evidence.UPLOAD_REQUEST_CEILING,
+        name="record_disbursement",
+    )
+    async def disburse(
+        self, request: Request[Any, Any, Any], pledge_id: FromPath[str]
+    ) -> Redirect | Template:
+        """登记拨付: the multipart form on 我的认捐 (its CSRF token is a form field)."""
+        form = await form_data(request)
+        upload = (await request.form()).get("evidence")
+        values = {k: form.get(k, "") for k in _DISBURSEMENT_FIELDS if k != "evidence"}
+        errors = FormErrors()
+        data = validate(DisbursementCreate, clean(dict(values), errors), errors)
+        status = 400
+        content = await read_evidence(upload if isinstance(upload, UploadFile) else None)
+        if data is not None:
+            try:
+                async with undo_on_error():
+                    recorded = await disbursements.record_disbursement(
+                        user_of(request), pledge_id, data, content
+                    )
+            except DomainError as exc:
+                if exc.status_code == 404:
+                    raise
+                known = exc.field in _DISBURSEMENT_FIELDS
+                errors.add(exc.field if known else "", exc.message)
+                status = exc.status_code
+            else:
+                flash(
+                    request,
+                    f"已登记拨付 {yuan(recorded.amount_fen)}，等待民政部门核实。",
+                )
+                return Redirect(path="/pledges", status_code=303)
+        return await self._list(
+            request,
+            failed=pledge_id,
+            errors=errors,
+            values=values,
+            status=status,
+            disbursing=True,
         )
 
     @post("/pledges/{pledge_id:str}/cancel", status_code=303, name="cancel_pledge")
@@ -278,20 +361,28 @@ class LinkagePagesController(Controller):
         failed: str = "",
         error: str = "",
         status: int = 200,
+        values: dict[str, str] | None = None,
     ) -> Template:
         user = user_of(request)
+        found = await linkage.linkage(user, ref)
         return page(
             request,
             "pledges/linkage.html",
             status_code=status,
             active="cases",
             flashes=take_flashes(request),
-            linkage=await linkage.linkage(user, ref),
+            linkage=found,
             kinds=NEED_KIND_LABELS,
             can_verify=user.role == Role.staff,
             verifiable=(PledgeStatus.delivered, PledgeStatus.disbursed),
+            disbursements=await disbursements.disbursements_by_pledge(
+                [p.id for p in found.pledges]
+            ),
+            pending=DisbursementStatus.recorded,
+            reasons=list(REJECTION_REASON_LABELS.items()),
             failed=failed,
             error=error,
+            values=values or {},
         )
 
     @post(
@@ -314,3 +405,57 @@ class LinkagePagesController(Controller):
             )
         flash(request, f"已核实认捐：{verified.organisation_name or '志愿者'}。")
         return Redirect(path=f"/cases/{ref}/linkage", status_code=303)
+
+    @post(
+        "/disbursements/{disbursement_id:str}/verify",
+        status_code=303,
+        guards=[require_roles(Role.staff)],
+        name="verify_disbursement",
+    )
+    async def verify_disbursement(
+        self, request: Request[Any, Any, Any], ref: FromPath[str], disbursement_id: FromPath[str]
+    ) -> Redirect | Template:
+        try:
+            async with undo_on_error():
+                verified = await disbursements.verify_disbursement(
+                    user_of(request), disbursement_id
+                )
+        except DomainError as exc:
+            if exc.status_code == 404:
+                raise
+            return await self._page(
+                request, ref, failed=disbursement_id, error=exc.message, status=exc.status_code
+            )
+        flash(request, f"已核实拨付 {yuan(verified.amount_fen)}。")
+        return Redirect(path=f"/cases/{ref}/linkage", status_code=303)
+
+    @post(
+        "/disbursements/{disbursement_id:str}/reject",
+        status_code=303,
+        guards=[require_roles(Role.staff)],
+        name="reject_disbursement",
+    )
+    async def reject_disbursement(
+        self, request: Request[Any, Any, Any], ref: FromPath[str], disbursement_id: FromPath[str]
+    ) -> Redirect | Template:
+        form = await form_data(request)
+        values = {k: form.get(k, "") for k in ("reason_code", "reason")}
+        errors = FormErrors()
+        data = validate(DisbursementReject, clean(dict(values), errors), errors)
+        status = 400
+        if data is not None:
+            try:
+                async with undo_on_error():
+                    await disbursements.reject_disbursement(user_of(request), disbursement_id, data)
+            except DomainError as exc:
+                if exc.status_code == 404:
+                    raise
+                errors.add("", exc.message)
+                status = exc.status_code
+            else:
+                flash(request, "已退回该笔拨付，金额已退回认捐，认捐组织可重新登记。")
+                return Redirect(path=f"/cases/{ref}/linkage", status_code=303)
+        first = next(iter(errors.fields.values()))
+        return await self._page(
+            request, ref, failed=disbursement_id, error=first, status=status, values=values
+        )

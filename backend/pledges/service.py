@@ -24,6 +24,7 @@ from backend.cases.tables import AssistanceGrant
 from backend.db import get_engine
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.events.service import record_event
+from backend.ledger import service as ledger
 from backend.needs.search_sync import need_changed
 from backend.needs.service import remaining
 from backend.needs.tables import Need, NeedStatus
@@ -33,6 +34,7 @@ from backend.pledges.tables import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
 from backend.policy.service import int_at
 from backend.referrals.schemas import GoodsLine
 from matching.assistance import charity_allowance, grant_kinds_for
+from matching.ledger import EntryKind
 from matching.vocabulary import NeedCategory, NeedKind
 
 log = structlog.get_logger(__name__)
@@ -84,6 +86,13 @@ class PledgeNotFound(NotFound):
 class PledgeStateConflict(Conflict):
     code = "pledge_state_conflict"
     message = "该认捐当前状态不允许此操作"
+
+
+class MoneyPledgeNeedsDisbursements(Conflict):
+    code = "money_pledge_needs_disbursements"
+    message = (
+        "资金认捐须由认捐组织登记拨付并上传证明，由民政逐笔核实拨付记录后自动完成，不能直接核实"
+    )
 
 
 class IdempotencyKeyMissing(Conflict):
@@ -221,6 +230,15 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         amount_fen=amount,
         hours=hours,
     )
+    await ledger.append(
+        EntryKind.pledge,
+        amount_fen=amount,
+        hours=hours,
+        need=data.need_id,
+        organisation=org["public_id"] if org else None,
+        pledge=pledge.public_id,
+        details={"pledge_kind": data.kind.value},
+    )
     need_changed(data.need_id)
     log.info("pledge_accepted", pledge=pledge.public_id, need=data.need_id, kind=data.kind.value)
     return PledgeRead(
@@ -262,11 +280,16 @@ async def _take(need_id: int, amount_fen: int, hours: int, *, cap_fen: int) -> b
     """Add to the need's totals unless that would pass its cap (the target, less government
     aid of its category granted since publication); the need turns fully pledged when the
     last of it is taken. One statement, so it is atomic under concurrency."""
+    full = (
+        "(kind = 'service' AND pledged_hours + {} >= target_hours) "
+        "OR (kind <> 'service' AND pledged_fen + {} >= {})"
+    )
+    # Only constant fragments are interpolated; every value is a bound parameter.
     rows = await Need.raw(
-        "UPDATE need SET pledged_fen = pledged_fen + {}, pledged_hours = pledged_hours + {}, "
-        "status = CASE WHEN (kind = 'service' AND pledged_hours + {} >= target_hours) "
-        "OR (kind <> 'service' AND pledged_fen + {} >= {}) "
-        "THEN 'fully_pledged' ELSE status END "
+        "UPDATE need SET pledged_fen = pledged_fen + {}, pledged_hours = pledged_hours + {}, "  # noqa: S608
+        f"status = CASE WHEN {full} THEN 'fully_pledged' ELSE status END, "
+        f"fully_pledged_at = CASE WHEN {full} THEN COALESCE(fully_pledged_at, {{}}) "
+        "ELSE fully_pledged_at END "
         "WHERE id = {} AND status = 'published' "
         "AND ((kind = 'service' AND pledged_hours + {} <= target_hours) "
         "OR (kind <> 'service' AND pledged_fen + {} <= {})) RETURNING id",
@@ -275,6 +298,10 @@ async def _take(need_id: int, amount_fen: int, hours: int, *, cap_fen: int) -> b
         hours,
         amount_fen,
         cap_fen,
+        hours,
+        amount_fen,
+        cap_fen,
+        _now(),
         need_id,
         hours,
         amount_fen,
@@ -373,13 +400,20 @@ async def _own_pledge(user: CurrentUser, public_id: str) -> dict[str, Any]:
 
 
 async def _transition(
-    row: dict[str, Any], to: PledgeStatus, allowed: tuple[PledgeStatus, ...], values: dict[Any, Any]
+    row: dict[str, Any],
+    to: PledgeStatus,
+    allowed: tuple[PledgeStatus, ...],
+    values: dict[Any, Any],
+    *,
+    undisbursed: bool = False,
 ) -> bool:
-    """Move a pledge only from an allowed state (a conditional UPDATE: races lose cleanly)."""
+    """Move a pledge only from an allowed state (a conditional UPDATE: races lose cleanly);
+    ``undisbursed`` also requires that no money was recorded as paid out of it."""
+    condition = (Pledge.id == row["id"]) & Pledge.status.is_in(list(allowed))
+    if undisbursed:
+        condition &= Pledge.disbursed_fen == 0
     updated = (
-        await Pledge.update({Pledge.status: to, **values})
-        .where((Pledge.id == row["id"]) & Pledge.status.is_in(list(allowed)))
-        .returning(Pledge.id)
+        await Pledge.update({Pledge.status: to, **values}).where(condition).returning(Pledge.id)
     )
     return bool(updated)
 
@@ -391,9 +425,10 @@ async def cancel_pledge(user: CurrentUser, public_id: str, data: CancelPledge) -
         PledgeStatus.cancelled,
         (PledgeStatus.pledged,),
         {Pledge.cancelled_at: _now(), Pledge.cancel_reason: data.reason},
+        undisbursed=True,
     )
     if not moved:
-        raise PledgeStateConflict("只有尚未交付的认捐可以取消")
+        raise PledgeStateConflict("只有尚未交付、尚未登记拨付的认捐可以取消")
     await _release(row["need"], row["amount_fen"], row["hours"])
     await record_event(
         "pledge.cancelled",
@@ -403,6 +438,7 @@ async def cancel_pledge(user: CurrentUser, public_id: str, data: CancelPledge) -
         amount_fen=row["amount_fen"],
         hours=row["hours"],
     )
+    await _ledger_of(EntryKind.pledge_cancelled, row, sign=-1)
     need_changed(row["need.public_id"])
     log.info("pledge_cancelled", pledge=public_id)
     return await read_pledge(public_id)
@@ -419,6 +455,7 @@ async def deliver_pledge(user: CurrentUser, public_id: str) -> PledgeRead:
     await record_event(
         "pledge.delivered", need_id=row["need"], pledge_id=public_id, actor_id=user.id
     )
+    await _ledger_of(EntryKind.delivery, row)
     log.info("pledge_delivered", pledge=public_id)
     return await read_pledge(public_id)
 
@@ -432,6 +469,8 @@ async def verify_pledge(staff: CurrentUser, public_id: str) -> PledgeRead:
     )
     if row is None or not in_region_scope(staff, row["need.case.region_code"]):
         raise PledgeNotFound()
+    if row["kind"] == NeedKind.money:
+        raise MoneyPledgeNeedsDisbursements()
     if not await _transition(
         row,
         PledgeStatus.verified,
@@ -447,13 +486,37 @@ async def verify_pledge(staff: CurrentUser, public_id: str) -> PledgeRead:
         amount_fen=row["amount_fen"],
         hours=row["hours"],
     )
+    await _ledger_of(EntryKind.verification, row, details={"of": "pledge"})
     log.info("pledge_verified", pledge=public_id)
     await _fulfil_if_complete(row["need"], row["need.public_id"])
     return await read_pledge(public_id)
 
 
+async def _ledger_of(
+    kind: EntryKind, row: dict[str, Any], *, sign: int = 1, details: dict[str, Any] | None = None
+) -> None:
+    """A ledger entry for a pledge row read with ``_READ_COLUMNS``."""
+    await ledger.append(
+        kind,
+        amount_fen=sign * row["amount_fen"],
+        hours=sign * row["hours"],
+        need=row["need.public_id"],
+        organisation=row["organisation.public_id"],
+        pledge=row["public_id"],
+        details={"pledge_kind": row["kind"], **(details or {})},
+    )
+
+
 async def _fulfil_if_complete(need_id: int, need_public_id: str) -> None:
-    """A fully pledged need whose every open pledge is verified is fulfilled."""
+    """A fully pledged need whose every pledge is delivered and verified is fulfilled and closed.
+
+    Money pledges only reach ``verified`` once their disbursements are verified, so at this
+    point every yuan has been paid out and checked: the project is over and its disclosure
+    final, in the same statement. The need row is locked first on PostgreSQL, so of two
+    pledges verified at once the later one sees the other and completes the need.
+    """
+    if isinstance(get_engine(), PostgresEngine):
+        await Need.raw("SELECT id FROM need WHERE id = {} FOR UPDATE", need_id)
     unfinished = await Pledge.exists().where(
         (Pledge.need == need_id)
         & Pledge.status.is_in(
@@ -462,13 +525,20 @@ async def _fulfil_if_complete(need_id: int, need_public_id: str) -> None:
     )
     if unfinished:
         return
+    now = _now()
+    values: dict[Any, Any] = {
+        Need.status: NeedStatus.closed,
+        Need.fulfilled_at: now,
+        Need.closed_at: now,
+    }
     fulfilled = (
-        await Need.update({Need.status: NeedStatus.fulfilled})
+        await Need.update(values)
         .where((Need.id == need_id) & (Need.status == NeedStatus.fully_pledged))
         .returning(Need.id)
     )
     if fulfilled:
         await record_event("need.fulfilled", need_id=need_id)
+        await record_event("need.closed", need_id=need_id, reason="all_verified")
         need_changed(need_public_id)
 
 
@@ -476,11 +546,16 @@ async def expire_pledges(today: date | None = None) -> int:
     """Release pledges that were neither delivered nor disbursed in time (idempotent)."""
     today = today or date.today()
     expired = 0
+    # A pledge partly paid out is in progress, not lapsed: only untouched pledges expire.
     rows = await Pledge.select(*_READ_COLUMNS).where(
-        (Pledge.status == PledgeStatus.pledged) & (Pledge.expires_on < today)
+        (Pledge.status == PledgeStatus.pledged)
+        & (Pledge.expires_on < today)
+        & (Pledge.disbursed_fen == 0)
     )
     for row in rows:
-        if await _transition(row, PledgeStatus.expired, (PledgeStatus.pledged,), {}):
+        if await _transition(
+            row, PledgeStatus.expired, (PledgeStatus.pledged,), {}, undisbursed=True
+        ):
             await _release(row["need"], row["amount_fen"], row["hours"])
             await record_event(
                 "pledge.expired",
@@ -489,6 +564,7 @@ async def expire_pledges(today: date | None = None) -> int:
                 amount_fen=row["amount_fen"],
                 hours=row["hours"],
             )
+            await _ledger_of(EntryKind.pledge_expired, row, sign=-1)
             need_changed(row["need.public_id"])
             expired += 1
     if expired:

@@ -20,7 +20,7 @@ from matching.vocabulary import NeedKind
 class PledgeStatus(StrEnum):
     pledged = "pledged"
     delivered = "delivered"  # goods or services handed over, awaiting staff verification
-    disbursed = "disbursed"  # money paid out (payments issue)
+    disbursed = "disbursed"  # fully paid out (disbursements), awaiting staff verification
     verified = "verified"  # confirmed by staff against the case
     cancelled = "cancelled"
     expired = "expired"
@@ -55,6 +55,9 @@ class Pledge(Table, tablename="pledge"):
     #: Money in fen, or the estimated value of goods in fen.
     amount_fen = Integer(default=0)
     hours = Integer(default=0)
+    #: Running total of the pledge's non-rejected disbursements (fen); only ever changed by the
+    #: conditional UPDATEs of backend/disbursements/service.py, never past ``amount_fen``.
+    disbursed_fen = Integer(default=0)
     #: Goods: [{"item", "quantity", "unit", "unit_value_fen"}].
     goods = JSON(default="[]")
     service_type = Varchar(length=40, default="")

@@ -266,7 +266,7 @@ async def test_goods_delivered_then_verified_by_staff_with_linkage(
     )
     assert verified.json()["status"] == "verified"
     need = (await client.get(f"/api/v1/needs/{goods['need']['id']}")).json()
-    assert need["status"] == "fulfilled"  # fully pledged and every pledge verified
+    assert need["status"] == "closed"  # fully pledged and every pledge delivered and verified
 
     linkage = await client.get(
         f"/api/v1/cases/{goods['case']['ref']}/linkage", headers=goods["staff_headers"]
@@ -391,6 +391,7 @@ async def test_every_transition_is_an_event_without_personal_data(
         "pledge.delivered",
         "pledge.verified",
         "need.fulfilled",
+        "need.closed",
     ]
     assert events[1]["pledge_id"] == first and events[3]["pledge_id"] == second
     dump = str(events)

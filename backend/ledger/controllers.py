@@ -1,0 +1,95 @@
+"""The public ledger API: tree heads, entries in tree order, and proofs. No login needed."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery
+
+from backend.accounts.guards import require_roles
+from backend.accounts.tables import Role
+from backend.ledger import service
+from backend.ledger.sealing import seal
+from backend.settings import get_settings
+from matching.ledger import key_id, raw_public_key, signing_key
+
+#: Entries per download request; the open-data file of a large ledger comes in pages.
+MAX_PAGE = 100_000
+
+
+def public_key_document() -> dict[str, str]:
+    public = signing_key(get_settings().ledger_signing_key).public_key()
+    return {
+        "algorithm": "Ed25519",
+        "key_id": key_id(public),
+        "public_key": base64.b64encode(raw_public_key(public)).decode(),
+        "pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
+    }
+
+
+class LedgerApiController(Controller):
+    path = "/api/v1/ledger"
+    tags = ["公开账本"]
+
+    @get("/public-key", summary="树头签名公钥（Ed25519）")
+    async def public_key(self) -> dict[str, str]:
+        return public_key_document()
+
+    @get("/tree-head", summary="最新签名树头")
+    async def latest(self) -> dict[str, Any]:
+        head = await service.latest_tree_head()
+        if head is None:
+            raise service.NoTreeHead()
+        return head.to_json()
+
+    @get("/tree-heads/{tree_size:int}", summary="指定大小的签名树头")
+    async def of_size(self, tree_size: FromPath[int]) -> dict[str, Any]:
+        return (await service.tree_head_of_size(tree_size)).to_json()
+
+    @post(
+        "/tree-heads",
+        summary="立即签发树头（工作人员、审计、管理员）",
+        guards=[require_roles(Role.staff, Role.reviewer, Role.auditor, Role.admin)],
+    )
+    async def issue(self) -> dict[str, Any]:
+        return (await seal()).to_json()
+
+    @get(
+        "/entries",
+        summary="账本条目（按树中顺序，每行一条规范 JSON）",
+        description="start 起、end 止（不含）；每次至多 100000 条。每行即叶子数据，"
+        "叶子哈希 = SHA-256(0x00 || 该行字节)。",
+        media_type="application/x-ndjson",
+    )
+    async def entries(
+        self, start: FromQuery[int] = 0, end: FromQuery[int | None] = None
+    ) -> Response[bytes]:
+        size = await service.sealed_size()
+        stop = size if end is None else min(end, size)
+        if start < 0 or stop < start or stop - start > MAX_PAGE:
+            raise service.TreeSizeInvalid(f"start/end 不正确（每次至多 {MAX_PAGE} 条）")
+        lines = await service.entries_page(start, stop)
+        body = "".join(f"{line}\n" for line in lines).encode()
+        return Response(
+            body,
+            media_type="application/x-ndjson",
+            headers={"X-Ledger-Start": str(start), "X-Ledger-End": str(stop)},
+        )
+
+    @get("/entries/{entry_id:str}", summary="单个账本条目")
+    async def entry(self, entry_id: FromPath[str]) -> dict[str, Any]:
+        index, leaf, body = await service.entry_position(entry_id)
+        return {"entry_id": entry_id, "entry": body, "leaf_index": index, "leaf_hash": leaf.hex()}
+
+    @get("/proofs/inclusion/{entry_id:str}", summary="条目包含证明")
+    async def inclusion(
+        self, entry_id: FromPath[str], tree_size: FromQuery[int | None] = None
+    ) -> dict[str, Any]:
+        return await service.inclusion_proof(entry_id, tree_size)
+
+    @get("/proofs/consistency", summary="两个树头之间的一致性证明")
+    async def consistency(self, first: FromQuery[int], second: FromQuery[int]) -> dict[str, Any]:
+        return await service.consistency(first, second)

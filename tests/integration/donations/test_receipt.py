@@ -1,0 +1,64 @@
+"""The electronic donation receipt: public by unguessable id, with a QR code to the need's
+disclosure page, and nothing personal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+import pytest
+
+from backend.donations.tables import Donation
+from backend.settings import Settings
+from tests.integration.donations.support import donate, fundraising_need
+
+pytestmark = pytest.mark.usefixtures("database")
+
+
+async def test_receipt_shows_the_donation_and_a_qr_code_to_the_disclosure_page(
+    client: httpx.AsyncClient, stripe_on: Settings
+) -> None:
+    need = await fundraising_need(client)
+    recorded = await client.post(
+        "/api/v1/donations/offline",
+        json={
+            "need_id": need["need_id"],
+            "organisation_id": need["org_id"],
+            "amount_fen": 12_300,
+            "bank_reference": "RCPT0001",
+            "received_on": date.today().isoformat(),
+        },
+        headers={"Authorization": need["headers"]["Authorization"]},
+    )
+    donation = recorded.json()
+    response = await client.get(f"/donations/{donation['id']}/receipt")
+    assert response.status_code == 200
+    text = response.text
+    assert "电子捐赠凭证" in text
+    assert "¥123.00" in text and "爱心人士" in text
+    assert donation["id"] in text and donation["ledger_entry_id"] in text
+    assert donation["organisation_name"] in text and donation["need_title"] in text
+    assert "<svg" in text and 'class="segno"' in text
+    assert f"/disclosure/needs/{need['need_id']}" in text
+    # Nothing about the household or the bank transfer reaches the public receipt.
+    case = need["case"]
+    for member in case["members"]:
+        assert member["id_number"] not in text
+        assert member["name"] not in text
+    assert "RCPT0001" not in text
+    api = (await client.get(f"/api/v1/donations/{donation['id']}")).json()
+    assert "bank_reference" not in api
+
+
+async def test_no_receipt_before_the_payment_succeeded(
+    client: httpx.AsyncClient, stripe_on: Settings
+) -> None:
+    need = await fundraising_need(client)
+    started = (await donate(client, need["need_id"], need["org_id"], 5_000)).json()
+    donation_id = started["donation"]["id"]
+    assert (await client.get(f"/donations/{donation_id}/receipt")).status_code == 404
+    status = await client.get(f"/donations/{donation_id}")
+    assert status.status_code == 200 and "支付处理中" in status.text
+    assert status.headers.get("refresh") == "3"
+    assert (await client.get("/donations/not-a-real-id/receipt")).status_code == 404
+    assert await Donation.count() == 1
