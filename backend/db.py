@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asyncpg.exceptions import UniqueViolationError
 from piccolo.engine.base import Engine
@@ -90,6 +90,17 @@ async def unit_of_work(*, write: bool = True) -> AsyncIterator[PendingJobs]:
     await pending.flush()
 
 
+def in_postgres_transaction() -> bool:
+    engine = get_engine()
+    return isinstance(engine, PostgresEngine) and engine.current_transaction.get() is not None
+
+
+def _numbered(sql: str, count: int) -> str:
+    for position in range(1, count + 1):
+        sql = sql.replace("{}", f"${position}", 1)
+    return sql
+
+
 async def execute_in_transaction(sql: str, *args: object) -> None:
     """Run one write statement (``{}`` placeholders) in the current unit of work, fast.
 
@@ -98,13 +109,24 @@ async def execute_in_transaction(sql: str, *args: object) -> None:
     cheaper than Piccolo's raw query path (measured in bench/bench_ledger.py). Elsewhere it is
     an ordinary Piccolo raw query.
     """
+    await fetch_in_transaction(sql, *args)
+
+
+async def fetch_in_transaction(sql: str, *args: object) -> list[dict[str, Any]]:
+    """Rows of one statement (``{}`` placeholders), by the fast path described above.
+
+    For the hot paths only (pledging, the ledger): PostgreSQL returns dates and timestamps as
+    objects, SQLite as ISO strings, and callers must accept both.
+    """
     engine = get_engine()
     if isinstance(engine, PostgresEngine):
         transaction = engine.current_transaction.get()
         if transaction is not None:
-            numbered = sql
-            for position in range(1, len(args) + 1):
-                numbered = numbered.replace("{}", f"${position}", 1)
-            await transaction.connection.execute(numbered, *args)
-            return
-    await engine.run_querystring(QueryString(sql, *args))
+            records = await transaction.connection.fetch(_numbered(sql, len(args)), *args)
+            return [dict(record) for record in records]
+        if engine.pool is not None:
+            async with engine.pool.acquire() as connection:
+                records = await connection.fetch(_numbered(sql, len(args)), *args)
+            return [dict(record) for record in records]
+    rows = await engine.run_querystring(QueryString(sql, *args))
+    return list(rows or [])

@@ -20,8 +20,7 @@ from piccolo.engine.postgres import PostgresEngine
 from backend.accounts.guards import in_region_scope
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import Membership, Role
-from backend.cases.tables import AssistanceGrant
-from backend.db import get_engine
+from backend.db import execute_in_transaction, fetch_in_transaction, get_engine
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.events.service import record_event
 from backend.ledger import service as ledger
@@ -118,7 +117,7 @@ async def _acting_organisation(user: CurrentUser, public_id: str | None) -> dict
     if not public_id:
         raise OrganisationNotFound("请选择代表哪个组织认捐", field="organisation_id")
     # One hand-written join on the pledge hot path (Piccolo's join building costs more).
-    rows = await Membership.raw(
+    rows = await fetch_in_transaction(
         "SELECT o.id, o.public_id, o.name, o.verified, o.suspended, o.suspended_reason "
         "FROM membership m JOIN organisation o ON o.id = m.organisation "
         'WHERE m."user" = {} AND o.public_id = {}',
@@ -135,10 +134,26 @@ async def _acting_organisation(user: CurrentUser, public_id: str | None) -> dict
     return found
 
 
-async def _serialise_on(key: str) -> None:
+async def _earlier_pledge(scoped_key: str) -> str | None:
+    """The pledge already made with this idempotency key, if any, once no twin is in flight.
+
+    Requests with the same key are serialised by a transaction-scoped advisory lock taken in
+    the same statement as the lookup (one round trip on the hot path); SQLite's write
+    transactions are serialised already (BEGIN IMMEDIATE).
+    """
     if isinstance(get_engine(), PostgresEngine):
-        await Pledge.raw("SELECT pg_advisory_xact_lock(hashtext({}))", key)
-    # SQLite: write transactions are already serialised (BEGIN IMMEDIATE).
+        rows = await fetch_in_transaction(
+            "SELECT p.public_id FROM (SELECT pg_advisory_xact_lock(hashtext({}))) AS l "
+            "LEFT JOIN pledge p ON p.idempotency_key = {}",
+            scoped_key,
+            scoped_key,
+        )
+    else:
+        rows = await fetch_in_transaction(
+            "SELECT public_id FROM pledge WHERE idempotency_key = {}", scoped_key
+        )
+    found: str | None = rows[0]["public_id"] if rows else None
+    return found
 
 
 async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: str) -> PledgeRead:
@@ -146,34 +161,23 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
         raise IdempotencyKeyMissing()
     scoped_key = f"{user.id}:{key}"
-    await _serialise_on(scoped_key)
-    existing = (
-        await Pledge.select(Pledge.public_id).where(Pledge.idempotency_key == scoped_key).first()
-    )
-    if existing is not None:
-        return await read_pledge(existing["public_id"])
+    earlier = await _earlier_pledge(scoped_key)
+    if earlier is not None:
+        return await read_pledge(earlier)
 
     org = await _acting_organisation(user, data.organisation_id)
     if org is None and data.kind != NeedKind.service:
         raise VolunteerHoursOnly()
-    need = (
-        await Need.select(
-            Need.id,
-            Need.kind,
-            Need.status,
-            Need.deadline,
-            Need.case,
-            Need.title,
-            Need.category,
-            Need.target_fen,
-            Need.published_at,
-        )
-        .where(Need.public_id == data.need_id)
-        .first()
+    # Hand-written reads and writes on this hot path: see backend/db.fetch_in_transaction.
+    found = await fetch_in_transaction(
+        'SELECT id, kind, status, deadline, "case", title, category, target_fen, published_at '
+        "FROM need WHERE public_id = {}",
+        data.need_id,
     )
-    if need is None:
+    if not found:
         raise NotFound("未找到该需求", code="need_not_found", field="need_id")
-    if need["status"] != NeedStatus.published or need["deadline"] < date.today():
+    need = found[0]
+    if need["status"] != NeedStatus.published or _as_date(need["deadline"]) < date.today():
         raise NeedNotOpen()
     if need["kind"] != data.kind:
         raise KindMismatch(field="kind")
@@ -181,7 +185,7 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     amount, hours = (0, data.hours or 0) if data.kind == NeedKind.service else (data.value_fen, 0)
     # The case's grants, read once: the pledge links to them, and the later ones of the need's
     # category cap what charities may still give (no excess assistance).
-    grants = await AssistanceGrant.raw(
+    grants = await fetch_in_transaction(
         'SELECT id, kind, amount_fen, granted_on FROM assistance_grant WHERE "case" = {}',
         need["case"],
     )
@@ -205,26 +209,33 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         raise OverPledge(f"{open_hours}小时" if data.kind == NeedKind.service else _fen(open_fen))
 
     expiry_days = await int_at("pledge_expiry_days", date.today())
-    pledge = Pledge(
-        public_id=secrets.token_urlsafe(12),
-        need=need["id"],
-        organisation=org["id"] if org else None,
-        pledged_by=user.id,
-        kind=data.kind,
-        amount_fen=amount,
-        hours=hours,
-        goods=json.dumps([g.model_dump() for g in data.goods], ensure_ascii=False),
-        service_type=data.service_type,
-        status=PledgeStatus.pledged,
-        idempotency_key=scoped_key,
-        linked_grants=json.dumps([g["id"] for g in grants]),
-        expires_on=date.today() + timedelta(days=expiry_days),
+    public_id = secrets.token_urlsafe(12)
+    created_at = _now()
+    expires_on = date.today() + timedelta(days=expiry_days)
+    await execute_in_transaction(
+        "INSERT INTO pledge (public_id, need, organisation, pledged_by, kind, amount_fen, hours, "
+        "goods, service_type, status, idempotency_key, linked_grants, created_at, expires_on, "
+        "cancel_reason, disbursed_fen) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, '', 0)",
+        public_id,
+        need["id"],
+        org["id"] if org else None,
+        user.id,
+        data.kind.value,
+        amount,
+        hours,
+        json.dumps([g.model_dump() for g in data.goods], ensure_ascii=False),
+        data.service_type,
+        PledgeStatus.pledged.value,
+        scoped_key,
+        json.dumps([g["id"] for g in grants]),
+        created_at,
+        expires_on,
     )
-    await pledge.save()
     await record_event(
         "pledge.accepted",
         need_id=need["id"],
-        pledge_id=pledge.public_id,
+        pledge_id=public_id,
         actor_id=user.id,
         pledge_kind=data.kind.value,
         amount_fen=amount,
@@ -236,13 +247,13 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         hours=hours,
         need=data.need_id,
         organisation=org["public_id"] if org else None,
-        pledge=pledge.public_id,
+        pledge=public_id,
         details={"pledge_kind": data.kind.value},
     )
     need_changed(data.need_id)
-    log.info("pledge_accepted", pledge=pledge.public_id, need=data.need_id, kind=data.kind.value)
+    log.info("pledge_accepted", pledge=public_id, need=data.need_id, kind=data.kind.value)
     return PledgeRead(
-        id=pledge.public_id,
+        id=public_id,
         need_id=data.need_id,
         need_title=need["title"],
         organisation_id=org["public_id"] if org else None,
@@ -254,8 +265,8 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         service_type=data.service_type,
         status=PledgeStatus.pledged,
         status_label=PLEDGE_STATUS_LABELS[PledgeStatus.pledged],
-        created_at=pledge.created_at,
-        expires_on=pledge.expires_on,
+        created_at=created_at,
+        expires_on=expires_on,
         cancel_reason="",
     )
 
@@ -263,12 +274,18 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
 def _later_government_aid(need: dict[str, Any], grants: list[dict[str, Any]]) -> int:
     """Government aid of the need's category granted since it was published (fen)."""
     kinds = set(grant_kinds_for(NeedCategory(need["category"])))
-    published_on = need["published_at"].date()
+    published_on = _day_of(need["published_at"])
     return sum(
         g["amount_fen"]
         for g in grants
         if g["kind"] in kinds and _as_date(g["granted_on"]) >= published_on
     )
+
+
+def _day_of(value: datetime | str) -> date:
+    """The UTC day of a timestamp, from asyncpg (datetime) or SQLite (ISO string)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
 
 
 def _as_date(value: date | str) -> date:
@@ -285,7 +302,7 @@ async def _take(need_id: int, amount_fen: int, hours: int, *, cap_fen: int) -> b
         "OR (kind <> 'service' AND pledged_fen + {} >= {})"
     )
     # Only constant fragments are interpolated; every value is a bound parameter.
-    rows = await Need.raw(
+    rows = await fetch_in_transaction(
         "UPDATE need SET pledged_fen = pledged_fen + {}, pledged_hours = pledged_hours + {}, "  # noqa: S608
         f"status = CASE WHEN {full} THEN 'fully_pledged' ELSE status END, "
         f"fully_pledged_at = CASE WHEN {full} THEN COALESCE(fully_pledged_at, {{}}) "

@@ -24,7 +24,7 @@ import structlog
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import User
 from backend.cases.tables import Case
-from backend.db import UNIQUE_VIOLATIONS
+from backend.db import UNIQUE_VIOLATIONS, fetch_in_transaction, in_postgres_transaction
 from backend.errors import Conflict, DomainError, FieldInvalid, NotFound
 from backend.events.service import record_event
 from backend.needs.tables import Need
@@ -125,6 +125,12 @@ def _decode(raw: Any) -> Any:
 
 
 async def _rows(name: str) -> list[dict[str, Any]]:
+    if in_postgres_transaction():
+        # Read on every pledge: the hand-written path (dates come back as dates on PostgreSQL).
+        return await fetch_in_transaction(
+            "SELECT id, region_code, value, effective_from FROM policy_parameter WHERE name = {}",
+            name,
+        )
     rows: list[dict[str, Any]] = await PolicyParameter.select(
         PolicyParameter.id,
         PolicyParameter.region_code,
