@@ -396,6 +396,7 @@ class LinkagePagesController(Controller):
     ) -> Redirect | Template:
         try:
             async with undo_on_error():
+                await linkage.ensure_of_case(user_of(request), ref, pledge_id=pledge_id)
                 verified = await service.verify_pledge(user_of(request), pledge_id)
         except DomainError as exc:
             if exc.status_code == 404:
@@ -417,6 +418,7 @@ class LinkagePagesController(Controller):
     ) -> Redirect | Template:
         try:
             async with undo_on_error():
+                await linkage.ensure_of_case(user_of(request), ref, disbursement_id=disbursement_id)
                 verified = await disbursements.verify_disbursement(
                     user_of(request), disbursement_id
                 )
@@ -446,6 +448,9 @@ class LinkagePagesController(Controller):
         if data is not None:
             try:
                 async with undo_on_error():
+                    await linkage.ensure_of_case(
+                        user_of(request), ref, disbursement_id=disbursement_id
+                    )
                     await disbursements.reject_disbursement(user_of(request), disbursement_id, data)
             except DomainError as exc:
                 if exc.status_code == 404:

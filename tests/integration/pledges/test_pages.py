@@ -158,6 +158,7 @@ async def test_staff_sees_the_linkage_and_verifies_a_delivered_goods_pledge(
     client: Client,
 ) -> None:
     goods = await publish_need(client, kind="goods", amount_fen=180_000)
+    other_ref = (await publish_need(client, amount_fen=50_000))["case"]["ref"]
     need_id = goods["need"]["id"]
     ref = goods["case"]["ref"]
     org_id = await _login_member(client)
@@ -198,6 +199,13 @@ async def test_staff_sees_the_linkage_and_verifies_a_delivered_goods_pledge(
         and "已交付待核实" in linkage.text
         and "核实</button>" in linkage.text
     )
+
+    # Posted under another case of the same region: refused, nothing verified.
+    elsewhere = f"/cases/{other_ref}/linkage"
+    wrong = await _post(client, f"{elsewhere}/pledges/{pledge_id}/verify", {}, form=elsewhere)
+    assert wrong.status_code == 404
+    still = await Pledge.select(Pledge.status).first()
+    assert still is not None and still["status"] == PledgeStatus.delivered
 
     verify = f"/cases/{ref}/linkage/pledges/{pledge_id}/verify"
     verified = await _post(client, verify, {}, form=f"/cases/{ref}/linkage")
