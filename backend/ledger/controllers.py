@@ -60,7 +60,8 @@ class LedgerApiController(Controller):
     @get(
         "/entries",
         summary="账本条目（按树中顺序，每行一条规范 JSON）",
-        description="start 起、end 止（不含）；每次至多 100000 条。每行即叶子数据，"
+        description="start 起、end 止（不含，缺省为 start 之后一页）；每次至多 100000 条。"
+        "每行即叶子数据，"
         "叶子哈希 = SHA-256(0x00 || 该行字节)。",
         media_type="application/x-ndjson",
     )
@@ -68,7 +69,8 @@ class LedgerApiController(Controller):
         self, start: FromQuery[int] = 0, end: FromQuery[int | None] = None
     ) -> Response[bytes]:
         size = await service.sealed_size()
-        stop = size if end is None else min(end, size)
+        # Without ``end``, one full page from ``start``; the headers say where the next begins.
+        stop = min(start + MAX_PAGE, size) if end is None else min(end, size)
         if start < 0 or stop < start or stop - start > MAX_PAGE:
             raise service.TreeSizeInvalid(f"start/end 不正确（每次至多 {MAX_PAGE} 条）")
         lines = await service.entries_page(start, stop)

@@ -131,8 +131,15 @@ async def test_sealing_positions_entries_and_signs_heads_consistently(
     head = (await client.get("/api/v1/ledger/tree-head")).json()
     assert head["tree_size"] == 13
 
-    lines = (await client.get("/api/v1/ledger/entries")).content.splitlines()
+    whole = await client.get("/api/v1/ledger/entries")
+    lines = whole.content.splitlines()
     assert len(lines) == 13
+    assert whole.headers["X-Ledger-End"] == "13"
+    page = await client.get("/api/v1/ledger/entries?start=5&end=9")
+    assert page.content.splitlines() == lines[5:9]
+    assert (await client.get("/api/v1/ledger/entries?start=-1")).status_code == 400
+    beyond = await client.get("/api/v1/ledger/entries?start=10&end=100000")
+    assert beyond.content.splitlines() == lines[10:]  # clipped to the sealed size
     assert merkle.root_of_leaves(merkle.leaf_hash(x) for x in lines)[1].hex() == head["root_hash"]
 
     proof = (await client.get(f"/api/v1/ledger/proofs/inclusion/{ids[6]}")).json()
