@@ -232,10 +232,12 @@ def ledger_download(url: str, out: Path) -> None:
         (out / "public-key.json").write_text(json.dumps(key, ensure_ascii=False, indent=2))
         (out / "tree-head.json").write_text(json.dumps(head, indent=2))
         with (out / "entries.jsonl").open("wb") as handle:
-            for start in range(0, int(head["tree_size"]), 100_000):
-                end = min(start + 100_000, int(head["tree_size"]))
-                page = client.get(f"{base}/entries", params={"start": start, "end": end})
+            start, size = 0, int(head["tree_size"])
+            while start < size:
+                # The server says how far each page went: no page size to agree on.
+                page = client.get(f"{base}/entries", params={"start": start, "end": size})
                 handle.write(page.raise_for_status().content)
+                start = int(page.headers["X-Ledger-End"])
     click.echo(f"downloaded {head['tree_size']} entries to {out}/")
 
 

@@ -100,7 +100,7 @@ async def build_big_ledger(path: Path) -> None:
                     leaf.hex(),
                 )
             )
-    _, frontier, nodes = merkle.extend(0, [], leaves)
+    _, _, nodes = merkle.extend(0, [], leaves)
     conn = await asyncpg.connect(BENCH_DATABASE_URL)
     try:
         await conn.copy_records_to_table(
@@ -125,14 +125,13 @@ async def build_big_ledger(path: Path) -> None:
         await conn.execute("ANALYZE ledger_entry; ANALYZE ledger_node")
     finally:
         await conn.close()
-    del frontier
 
 
 async def main() -> int:
     from backend.db import get_engine, start_engine, unit_of_work
     from backend.ledger import service
-    from backend.ledger.controllers import public_key_document
     from backend.ledger.sealing import seal
+    from backend.ledger.service import public_key_document
     from backend.migrations import migrate
 
     await recreate_database()

@@ -7,7 +7,7 @@ referral each, 100,000 needs (the synthetic needs of ``needs_generator``, publis
 later, and about 300,000 ledger entries (pledges, cancellations, expiries, disbursements and
 donations, which the report must skip). Then times ``backend.reports.service.build_report``
 for the whole platform (an auditor) and for one district (a reviewer of 滨海新区), each
-inside a read-only unit of work as a request runs it: the three aggregate queries, the region
+inside a read-only unit of work as a request runs it: the one aggregate statement, the region
 names and the exact medians. That is everything the API does before encoding the JSON.
 """
 

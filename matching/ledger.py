@@ -12,9 +12,10 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from itertools import islice
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -189,13 +190,7 @@ def sign_tree_head(
     key: Ed25519PrivateKey, tree_size: int, root_hash: bytes, at: datetime
 ) -> TreeHead:
     unsigned = TreeHead(tree_size, root_hash, timestamp(at), key_id(key.public_key()))
-    return TreeHead(
-        unsigned.tree_size,
-        unsigned.root_hash,
-        unsigned.timestamp,
-        unsigned.key_id,
-        key.sign(unsigned.signed_bytes()),
-    )
+    return replace(unsigned, signature=key.sign(unsigned.signed_bytes()))
 
 
 def verify_tree_head(head: TreeHead, public_key: Ed25519PublicKey) -> None:
@@ -222,24 +217,18 @@ def verify_entries(entries: Iterable[bytes], head: TreeHead, public_key: Ed25519
     """Check that ``entries`` (in order) are exactly the first ``head.tree_size`` entries.
 
     Any edited, removed, added or reordered entry changes the root; a bad signature means the
-    head itself is not ours. Returns the number of entries checked.
+    head itself is not ours. Entries past the head's size (a newer download) are not checked.
+    Returns the number of entries checked.
     """
     verify_tree_head(head, public_key)
     leaves = (merkle.leaf_hash(entry) for entry in entries)
-    size, frontier, _ = merkle.extend(0, [], _first(leaves, head.tree_size), keep_nodes=False)
+    size, root = merkle.root_of_leaves(islice(leaves, head.tree_size))
     if size < head.tree_size:
         raise LedgerVerificationError(
             f"条目不足：树头记录 {head.tree_size} 条，文件中只有 {size} 条（有条目被删除）"
         )
-    if merkle.root_of_frontier(frontier) != head.root_hash:
+    if root != head.root_hash:
         raise LedgerVerificationError(
             f"根哈希与签名树头不符：前 {head.tree_size} 条中有条目被修改、删除、插入或调换了顺序"
         )
     return size
-
-
-def _first(leaves: Iterator[bytes], count: int) -> Iterator[bytes]:
-    for index, leaf in enumerate(leaves):
-        if index >= count:
-            return
-        yield leaf

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
-from matching.regions import LEVEL_DIGITS, LEVEL_NAMES, level_of
+from matching.regions import LEVEL_DIGITS, LEVEL_NAMES, level_of, significant_prefix
 
 #: Months of a calendar year, 1-based as people read them.
 MONTHS = tuple(range(1, 13))
@@ -80,7 +80,7 @@ class Grouping:
         """Leading digits every code inside the region shares ("" for the whole platform)."""
         if self.region is None:
             return ""
-        return self.region[: LEVEL_DIGITS[level_of(self.region)]]
+        return significant_prefix(self.region)
 
     def sub_region_code(self, digits: str) -> str:
         """The 12-digit code of a sub-region from its leading digits."""

@@ -22,7 +22,7 @@ from backend.accounts.tables import (
     User,
 )
 from backend.audit.service import record
-from backend.db import fetch_in_transaction
+from backend.db import fetch_raw
 from backend.errors import Conflict, DomainError, FieldInvalid
 from backend.figures.jobs import figures_changed
 from backend.organisations.tables import Organisation
@@ -195,7 +195,7 @@ async def user_for_token(token: str) -> CurrentUser | None:
     Runs on every API call, so it is one hand-written join: Piccolo's join building costs
     more than the query itself on this path.
     """
-    rows = await fetch_in_transaction(
+    rows = await fetch_raw(
         "SELECT u.id, u.username, u.display_name, u.role, u.region_code FROM api_token t "
         'JOIN app_user u ON u.id = t."user" WHERE t.token_hash = {} AND t.expires_at > {} '
         "AND t.revoked_at IS NULL AND u.is_active",

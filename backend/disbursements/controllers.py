@@ -15,7 +15,6 @@ from litestar.params import Body, FromPath, JSONBody
 from pydantic import ValidationError
 
 from backend.accounts.guards import require_roles, user_of
-from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import Role
 from backend.disbursements import evidence, service
 from backend.disbursements.schemas import (
@@ -27,6 +26,7 @@ from backend.disbursements.schemas import (
 from backend.disbursements.tables import EvidenceKind, PayeeKind
 from backend.errors import FieldInvalid
 from backend.web.forms import describe
+from backend.web.pages import current_user
 from backend.web.requests import client_ip
 
 
@@ -72,11 +72,6 @@ def evidence_response(found: service.EvidenceFile) -> Response[bytes]:
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def maybe_user(request: Request[Any, Any, Any]) -> CurrentUser | None:
-    user = request.scope.get("user")
-    return user if isinstance(user, CurrentUser) else None
 
 
 class DisbursementsApiController(Controller):
@@ -148,6 +143,6 @@ class DisbursementsApiController(Controller):
         self, request: Request[Any, Any, Any], disbursement_id: FromPath[str]
     ) -> Response[bytes]:
         found = await service.evidence_download(
-            maybe_user(request), disbursement_id, ip=client_ip(request)
+            current_user(request), disbursement_id, ip=client_ip(request)
         )
         return evidence_response(found)

@@ -12,7 +12,8 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath
 
 from backend.disbursements import service
-from backend.disbursements.controllers import evidence_response, maybe_user
+from backend.disbursements.controllers import evidence_response
+from backend.web.pages import current_user
 from backend.web.requests import client_ip
 
 
@@ -25,6 +26,6 @@ class DisbursementPagesController(Controller):
     ) -> Response[bytes]:
         # No role guard: whoever may not read the file gets the 404 of an unknown id.
         found = await service.evidence_download(
-            maybe_user(request), disbursement_id, ip=client_ip(request)
+            current_user(request), disbursement_id, ip=client_ip(request)
         )
         return evidence_response(found)

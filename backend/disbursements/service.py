@@ -46,9 +46,12 @@ from backend.errors import Conflict, NotFound
 from backend.events.service import record_event
 from backend.ledger import service as ledger
 from backend.needs.search_sync import need_changed
-from backend.pledges.service import _fen, _fulfil_if_complete, _transition
+from backend.pledges.service import _fulfil_if_complete, _transition
 from backend.pledges.tables import Pledge, PledgeStatus
+from backend.referrals.service import known_identifiers
+from matching.anonymiser import Finding, remaining_identifiers
 from matching.ledger import EntryKind
+from matching.recommend import yuan
 from matching.vocabulary import NeedKind
 
 log = structlog.get_logger(__name__)
@@ -69,7 +72,7 @@ class OverDisbursement(Conflict):
 
     def __init__(self, left_fen: int) -> None:
         super().__init__(
-            f"拨付超过认捐尚未拨付的金额，当前剩余：{_fen(left_fen)}", field="amount_fen"
+            f"拨付超过认捐尚未拨付的金额，当前剩余：{yuan(left_fen)}", field="amount_fen"
         )
 
 
@@ -89,6 +92,20 @@ class EvidenceReused(Conflict):
 class DisbursementStateConflict(Conflict):
     code = "disbursement_state_conflict"
     message = "只有待核实的拨付可以核实或退回"
+
+
+class ReasonIdentifies(Conflict):
+    """The reason is shown to the pledging organisation, which must not learn who the
+    household is: the same check as a referral's public text."""
+
+    code = "reason_identifies"
+
+    def __init__(self, findings: tuple[Finding, ...]) -> None:
+        kinds = "、".join(sorted({f.reason for f in findings}))
+        super().__init__(
+            f"退回说明会告知认捐组织，其中不能含有可识别家庭的信息，请修改后再提交：{kinds}",
+            field="reason",
+        )
 
 
 def _now() -> datetime:
@@ -341,6 +358,7 @@ _DECISION_COLUMNS = (
     Disbursement.pledge._.status,
     Disbursement.pledge._.need,
     Disbursement.pledge._.need._.public_id,
+    Disbursement.pledge._.need._.case,
     Disbursement.pledge._.need._.case._.region_code,
     Disbursement.pledge._.organisation._.public_id,
 )
@@ -444,6 +462,10 @@ async def reject_disbursement(
     the public totals stay right and nothing is silently edited; the explanation stays here.
     """
     row = await _for_staff(staff, public_id)
+    known = await known_identifiers(row["pledge.need.case"])
+    findings = remaining_identifiers(data.reason, known)
+    if findings:
+        raise ReasonIdentifies(findings)
     await _decide(
         row,
         staff,

@@ -22,12 +22,12 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from backend.disclosure import platform, service
 from backend.disclosure.cache import Cached, disclosure_cache
 from backend.disclosure.timeline import timeline_rows
-from backend.ledger.controllers import public_key_document
+from backend.ledger.service import public_key_document
 from backend.settings import get_settings
 from backend.web.charts import Series, bar_chart, grouped_bar_chart
 from backend.web.pages import current_user, page, yuan
@@ -43,10 +43,10 @@ def absolute_url(path: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def qr_code(url: str) -> Markup:
+def qr_code(url: str, label: str = "本页链接的二维码") -> Markup:
     """An inline SVG QR code of ``url``, labelled for screen readers."""
-    svg = segno.make(url, error="m").svg_inline(scale=3, border=2, title="本页二维码：" + url)
-    svg = svg.replace("<svg ", '<svg role="img" aria-label="本页链接的二维码" ', 1)
+    svg = segno.make(url, error="m").svg_inline(scale=3, border=2, title=f"{label}：{url}")
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
     return Markup(svg)  # noqa: S704 - segno escapes the title it writes; the rest is geometry
 
 

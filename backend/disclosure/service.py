@@ -24,7 +24,7 @@ from typing import Any
 from backend.errors import NotFound
 from backend.ledger.tables import LedgerEntry
 from backend.needs.schemas import NeedPublic
-from backend.needs.service import PUBLIC_COLUMNS, to_public
+from backend.needs.service import PUBLIC_COLUMNS, remaining, to_public
 from backend.needs.tables import NEED_STATUS_LABELS, Need, NeedStatus
 from backend.organisations.tables import ORGANISATION_KIND_LABELS, Organisation, OrganisationKind
 from backend.regions.tables import Region
@@ -37,6 +37,7 @@ from matching.disclosure import (
     Totals,
     details_of,
     next_disclosure_due,
+    tally,
 )
 from matching.ledger import ENTRY_KIND_LABELS, EntryKind
 from matching.regions import LEVEL_DIGITS, InvalidRegionCode, level_of
@@ -243,10 +244,7 @@ def _entry_view(row: dict[str, Any], names: dict[str, str]) -> EntryView:
 
 
 def _tally(entries: list[EntryView]) -> Totals:
-    totals = Totals()
-    for entry in entries:
-        totals.add(entry.kind, entry.amount_fen, entry.hours, entry.details)
-    return totals
+    return tally((e.kind, e.amount_fen, e.hours, e.details) for e in entries)
 
 
 _ENDED = (NeedStatus.closed, NeedStatus.fulfilled, NeedStatus.expired)
@@ -376,15 +374,6 @@ class NeedLine:
     totals: Totals = field(default_factory=Totals)
 
 
-def district_code(code: str) -> str:
-    """The district (区县) a region lies in; a province or city stands for itself."""
-    try:
-        level = level_of(code)
-    except InvalidRegionCode:
-        return code
-    return code[:6] + "000000" if level >= 3 else code
-
-
 async def region_labels(codes: set[str]) -> dict[str, tuple[str, str]]:
     """Per region code: its full name (天津市滨海新区塘沽街道) and its district's (天津市滨海新区).
 
@@ -417,9 +406,7 @@ def _need_line(row: dict[str, Any], labels: dict[str, tuple[str, str]]) -> NeedL
     category = NeedCategory(row["category"])
     status = NeedStatus(row["status"])
     region, district = labels.get(row["region_code"], (row["region_code"], row["region_code"]))
-    remaining_fen = max((row["target_fen"] or 0) - row["pledged_fen"], 0)
-    remaining_hours = max((row["target_hours"] or 0) - row["pledged_hours"], 0)
-    service = row["kind"] == "service"
+    remaining_fen, remaining_hours = remaining(row)
     return NeedLine(
         id=row["public_id"],
         title=row["title"],
@@ -436,8 +423,8 @@ def _need_line(row: dict[str, Any], labels: dict[str, tuple[str, str]]) -> NeedL
         target_fen=row["target_fen"],
         target_hours=row["target_hours"],
         government_aid_fen=row["government_aid_fen"],
-        remaining_fen=0 if service else remaining_fen,
-        remaining_hours=remaining_hours if service else 0,
+        remaining_fen=remaining_fen,
+        remaining_hours=remaining_hours,
         due=_due(row),
     )
 

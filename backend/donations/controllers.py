@@ -65,5 +65,6 @@ class StripeWebhookController(Controller):
     ) -> dict[str, str]:
         event_id, pending = await stripe_events.receive(await request.body(), stripe_signature)
         if pending:
-            enqueue(process_stripe_event, event_id)
+            # A redelivery while the first job still waits is not queued a second time.
+            enqueue(process_stripe_event, event_id, dedupe_key=f"stripe-event:{event_id}")
         return {"received": event_id}

@@ -12,6 +12,7 @@ import secrets
 import structlog
 
 from backend.accounts.schemas import CurrentUser
+from backend.accounts.service import organisation_ids_of
 from backend.accounts.tables import Membership
 from backend.donations import outcomes, service
 from backend.donations.schemas import DonationRead, OfflineDonationCreate
@@ -78,10 +79,7 @@ async def record_offline(
 
 async def fundraising_targets(user: CurrentUser) -> list[dict[str, str]]:
     """(need, charity) pairs for which the user's qualified charities may record donations."""
-    orgs = [
-        m["organisation"]
-        for m in await Membership.select(Membership.organisation).where(Membership.user == user.id)
-    ]
+    orgs = await organisation_ids_of(user.id)
     if not orgs:
         return []
     rows = (
@@ -92,7 +90,7 @@ async def fundraising_targets(user: CurrentUser) -> list[dict[str, str]]:
             Pledge.organisation.name,
         )
         .where(
-            Pledge.organisation.is_in(orgs)
+            Pledge.organisation.is_in(list(orgs))
             & (Pledge.kind == NeedKind.money)
             & Pledge.status.is_in(list(service.FUNDRAISING_PLEDGE_STATUSES))
             & Pledge.organisation._.public_fundraising.eq(True)

@@ -195,17 +195,11 @@ async def record_refund(donation_id: int, refunded_total_fen: int) -> bool:
     return True
 
 
-async def donation_by_intent(intent_id: str) -> int | None:
+async def donation_by_intent(intent_id: str) -> tuple[int, int] | None:
+    """The donation paid by a PaymentIntent: its row id and amount in fen, or None."""
     row = (
         await Donation.select(Donation.id, Donation.amount_fen)
         .where(Donation.stripe_payment_intent == intent_id)
         .first()
     )
-    return int(row["id"]) if row else None
-
-
-async def amount_of(donation_id: int) -> int:
-    row = await Donation.select(Donation.amount_fen).where(Donation.id == donation_id).first()
-    if row is None:
-        raise service.DonationNotFound()
-    return int(row["amount_fen"])
+    return (int(row["id"]), int(row["amount_fen"])) if row else None

@@ -9,15 +9,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from backend.donations.tables import DEFAULT_DONOR_NAME, DonationChannel, DonationStatus
+from backend.donations.tables import (
+    DEFAULT_DONOR_NAME,
+    DONOR_NAME_MAX,
+    DonationChannel,
+    DonationStatus,
+)
 
 #: ¥1,000,000.00: far above any single donation for one need, well inside an INTEGER.
 MAX_DONATION_FEN = 100_000_000
-DONOR_NAME_MAX = 20
 
 #: Six digits in a row (spaces, dashes and dots ignored) look like part of a phone or ID
 #: number; a display name never needs them.
@@ -41,18 +46,17 @@ def clean_donor_name(value: str | None) -> str:
     return name
 
 
+#: A donor's display name as both donation schemas take it (cleaned before the length check).
+DonorName = Annotated[str, BeforeValidator(clean_donor_name), Field(max_length=DONOR_NAME_MAX)]
+
+
 class DonationCreate(BaseModel):
     """An online donation: a PaymentIntent is created for it (Idempotency-Key header)."""
 
     need_id: str = Field(title="需求编号", min_length=8, max_length=24)
     organisation_id: str = Field(title="受赠慈善组织", min_length=8, max_length=24)
     amount_fen: int = Field(title="捐赠金额（分）", ge=100, le=MAX_DONATION_FEN)
-    donor_name: str = Field(default=DEFAULT_DONOR_NAME, title="显示名称", max_length=60)
-
-    @field_validator("donor_name", mode="before")
-    @classmethod
-    def _donor_name(cls, value: str | None) -> str:
-        return clean_donor_name(value)
+    donor_name: DonorName = Field(default=DEFAULT_DONOR_NAME, title="显示名称")
 
 
 class OfflineDonationCreate(BaseModel):
@@ -61,16 +65,11 @@ class OfflineDonationCreate(BaseModel):
     need_id: str = Field(title="需求编号", min_length=8, max_length=24)
     organisation_id: str = Field(title="受赠慈善组织", min_length=8, max_length=24)
     amount_fen: int = Field(title="捐赠金额（分）", ge=1, le=MAX_DONATION_FEN)
-    donor_name: str = Field(default=DEFAULT_DONOR_NAME, title="显示名称", max_length=60)
+    donor_name: DonorName = Field(default=DEFAULT_DONOR_NAME, title="显示名称")
     bank_reference: str = Field(
         title="银行流水号", min_length=4, max_length=60, pattern=r"^[A-Za-z0-9\-_/]+$"
     )
     received_on: date = Field(title="到账日期")
-
-    @field_validator("donor_name", mode="before")
-    @classmethod
-    def _donor_name(cls, value: str | None) -> str:
-        return clean_donor_name(value)
 
     @field_validator("bank_reference", mode="before")
     @classmethod

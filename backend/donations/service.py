@@ -21,7 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Sum
 
 from backend.accounts.schemas import CurrentUser
-from backend.accounts.tables import Membership
+from backend.accounts.service import organisation_ids_of
 from backend.db import get_engine
 from backend.donations import stripe_gateway
 from backend.donations.schemas import (
@@ -110,6 +110,15 @@ OPEN_NEED_STATUSES = (NeedStatus.published, NeedStatus.fully_pledged)
 FUNDRAISING_PLEDGE_STATUSES = (PledgeStatus.pledged, PledgeStatus.disbursed)
 #: Pledge states after money went out: a refund then comes out of the charity's own funds.
 DISBURSED_PLEDGE_STATUSES = (PledgeStatus.disbursed, PledgeStatus.verified)
+
+
+def open_for_donation(status: str, deadline: date) -> bool:
+    """Whether a need still takes donations: open and not past its deadline.
+
+    The one test for both the service and the need page, so the page never offers a form the
+    service would refuse.
+    """
+    return status in OPEN_NEED_STATUSES and deadline >= date.today()
 
 
 def now() -> datetime:
@@ -214,7 +223,7 @@ async def target(need_public_id: str, org_public_id: str) -> tuple[dict[str, Any
         raise CharitySuspended(field="organisation_id")
     if not org["verified"]:
         raise CharityNotVerified(field="organisation_id")
-    if need["status"] not in OPEN_NEED_STATUSES or need["deadline"] < date.today():
+    if not open_for_donation(need["status"], need["deadline"]):
         raise NeedNotOpenForDonation()
     if not await open_pledges(need["id"], org["id"]):
         raise CharityNotFundraising(field="organisation_id")
@@ -289,15 +298,12 @@ async def read_donation(public_id: str) -> DonationRead:
 
 async def donations_of(user: CurrentUser, limit: int = 100) -> list[DonationRead]:
     """The latest donations received by the user's organisations (their members' view)."""
-    orgs = [
-        m["organisation"]
-        for m in await Membership.select(Membership.organisation).where(Membership.user == user.id)
-    ]
+    orgs = await organisation_ids_of(user.id)
     if not orgs:
         return []
     rows = (
         await Donation.select(*READ_COLUMNS)
-        .where(Donation.organisation.is_in(orgs))
+        .where(Donation.organisation.is_in(list(orgs)))
         .order_by(Donation.id, ascending=False)
         .limit(limit)
     )
@@ -377,7 +383,19 @@ def _payment_start(row: dict[str, Any], client_secret: str) -> PaymentStart:
 
 async def payment_start(public_id: str) -> PaymentStart:
     """What the payment page needs for a donation (its client secret comes from Stripe)."""
+    return await _payment_start_of(await _row(public_id))
+
+
+async def pending_payment_start(public_id: str) -> PaymentStart | None:
+    """The payment page's data, or None once the donation is no longer awaiting payment
+    (one read of the row; Stripe is asked only while payment is still pending)."""
     row = await _row(public_id)
+    if row["status"] != DonationStatus.pending:
+        return None
+    return await _payment_start_of(row)
+
+
+async def _payment_start_of(row: dict[str, Any]) -> PaymentStart:
     if row["channel"] != DonationChannel.stripe or not row["stripe_payment_intent"]:
         raise DonationNotFound()
     intent = await stripe_gateway.retrieve_intent(row["stripe_payment_intent"])

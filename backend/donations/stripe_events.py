@@ -76,10 +76,10 @@ async def process(event_id: str) -> str | None:
 
 
 async def _intent_succeeded(intent: dict[str, Any]) -> str:
-    donation_id = await outcomes.donation_by_intent(str(intent.get("id", "")))
-    if donation_id is None:
+    found = await outcomes.donation_by_intent(str(intent.get("id", "")))
+    if found is None:
         return "unknown_donation"
-    amount = await outcomes.amount_of(donation_id)
+    donation_id, amount = found
     received = intent.get("amount_received", intent.get("amount"))
     if str(intent.get("currency", "")).lower() != "cny" or received != amount:
         log.warning("stripe_amount_mismatch", donation_id=donation_id, intent=intent.get("id"))
@@ -88,20 +88,20 @@ async def _intent_succeeded(intent: dict[str, Any]) -> str:
 
 
 async def _intent_failed(intent: dict[str, Any]) -> str:
-    donation_id = await outcomes.donation_by_intent(str(intent.get("id", "")))
-    if donation_id is None:
+    found = await outcomes.donation_by_intent(str(intent.get("id", "")))
+    if found is None:
         return "unknown_donation"
-    return "recorded" if await outcomes.fail(donation_id) else "duplicate"
+    return "recorded" if await outcomes.fail(found[0]) else "duplicate"
 
 
 async def _charge_refunded(charge: dict[str, Any]) -> str:
     intent = charge.get("payment_intent")
     if isinstance(intent, dict):
         intent = intent.get("id")
-    donation_id = await outcomes.donation_by_intent(str(intent or ""))
-    if donation_id is None:
+    found = await outcomes.donation_by_intent(str(intent or ""))
+    if found is None:
         return "unknown_donation"
     refunded = charge.get("amount_refunded")
     if not isinstance(refunded, int) or refunded < 0:
         return "mismatch"
-    return "recorded" if await outcomes.record_refund(donation_id, refunded) else "duplicate"
+    return "recorded" if await outcomes.record_refund(found[0], refunded) else "duplicate"

@@ -20,6 +20,8 @@ from backend.organisations.tables import Organisation
 from backend.pledges.tables import Pledge
 
 DEFAULT_DONOR_NAME = "爱心人士"
+#: Longest public display name of a donor (the column's length; the schemas enforce it).
+DONOR_NAME_MAX = 20
 
 
 class DonationChannel(StrEnum):
@@ -66,7 +68,7 @@ class Donation(Table, tablename="donation"):
     amount_fen = Integer()
     currency = Varchar(length=3, default="CNY")
     #: Public display name chosen by the donor (never a phone or ID number).
-    donor_name = Varchar(length=20, default=DEFAULT_DONOR_NAME)
+    donor_name = Varchar(length=DONOR_NAME_MAX, default=DEFAULT_DONOR_NAME)
     #: Of the amount still held, fen counted against the pledge, and fen to the charity's
     #: general funds; refunds lower them (general funds first).
     credited_fen = Integer(default=0)

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.db import execute_in_transaction
+from backend.db import execute_raw
 from backend.events.tables import Event
 
 
@@ -20,7 +20,7 @@ async def record_event(
 ) -> None:
     # Hand-written: this runs inside every pledge request, where Piccolo's object building
     # costs more than the insert itself.
-    await execute_in_transaction(
+    await execute_raw(
         "INSERT INTO domain_event (at, kind, need, pledge_id, actor, data) "
         "VALUES ({}, {}, {}, {}, {}, {})",
         datetime.now(UTC),

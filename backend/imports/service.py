@@ -119,7 +119,9 @@ def _positions(sheet: Sheet) -> dict[str, int]:
                 unknown.append(f"第{position + 1}列（无列名）")
             continue
         if key not in wanted:
-            unknown.append(text)
+            # By position, never by its text: a file without a header row would otherwise
+            # echo the first household's name or ID number back in the report.
+            unknown.append(f"第{position + 1}列")
         elif wanted[key] in found:
             repeated.append(wanted[key])
         else:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery
 
@@ -13,21 +11,9 @@ from backend.accounts.guards import require_roles
 from backend.accounts.tables import Role
 from backend.ledger import service
 from backend.ledger.sealing import seal
-from backend.settings import get_settings
-from matching.ledger import key_id, raw_public_key, signing_key
 
 #: Entries per download request; the open-data file of a large ledger comes in pages.
 MAX_PAGE = 100_000
-
-
-def public_key_document() -> dict[str, str]:
-    public = signing_key(get_settings().ledger_signing_key).public_key()
-    return {
-        "algorithm": "Ed25519",
-        "key_id": key_id(public),
-        "public_key": base64.b64encode(raw_public_key(public)).decode(),
-        "pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
-    }
 
 
 class LedgerApiController(Controller):
@@ -36,7 +22,7 @@ class LedgerApiController(Controller):
 
     @get("/public-key", summary="树头签名公钥（Ed25519）")
     async def public_key(self) -> dict[str, str]:
-        return public_key_document()
+        return service.public_key_document()
 
     @get("/tree-head", summary="最新签名树头")
     async def latest(self) -> dict[str, Any]:
@@ -60,7 +46,7 @@ class LedgerApiController(Controller):
     @get(
         "/entries",
         summary="账本条目（按树中顺序，每行一条规范 JSON）",
-        description="start 起、end 止（不含，缺省为 start 之后一页）；每次至多 100000 条。"
+        description="start 起、end 止（不含）；每次至多 100000 条，响应头 X-Ledger-End 为本页止点。"
         "每行即叶子数据，"
         "叶子哈希 = SHA-256(0x00 || 该行字节)。",
         media_type="application/x-ndjson",
@@ -69,10 +55,10 @@ class LedgerApiController(Controller):
         self, start: FromQuery[int] = 0, end: FromQuery[int | None] = None
     ) -> Response[bytes]:
         size = await service.sealed_size()
-        # Without ``end``, one full page from ``start``; the headers say where the next begins.
-        stop = min(start + MAX_PAGE, size) if end is None else min(end, size)
-        if start < 0 or stop < start or stop - start > MAX_PAGE:
-            raise service.TreeSizeInvalid(f"start/end 不正确（每次至多 {MAX_PAGE} 条）")
+        # At most one page from ``start``; X-Ledger-End says where the next page begins.
+        stop = min(size, start + MAX_PAGE, size if end is None else end)
+        if start < 0 or stop < start:
+            raise service.TreeSizeInvalid("start/end 不正确")
         lines = await service.entries_page(start, stop)
         body = "".join(f"{line}\n" for line in lines).encode()
         return Response(

@@ -13,12 +13,22 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.db import execute_in_transaction
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from backend.db import execute_raw, in_transaction
 from backend.errors import DomainError
 from backend.ledger.tables import LedgerEntry
 from backend.ledger.tables import TreeHead as TreeHeadRow
+from backend.settings import get_settings
 from matching import merkle
-from matching.ledger import EntryKind, TreeHead, entry_body
+from matching.ledger import (
+    EntryKind,
+    TreeHead,
+    entry_body,
+    key_id,
+    raw_public_key,
+    signing_key,
+)
 
 NODE_KEY_SHIFT = 48
 
@@ -63,6 +73,9 @@ async def append(
     ``need``, ``organisation`` and ``pledge`` are public ids. ``details`` holds public facts
     only (payee kind, evidence hash, donor display name): never anything about the household.
     """
+    if not in_transaction():
+        # Outside a unit of work the entry would commit on its own, apart from its change.
+        raise RuntimeError("ledger entries are written in the transaction of their change")
     entry_id = secrets.token_urlsafe(12)
     moment = at or datetime.now(UTC)
     body = entry_body(
@@ -77,7 +90,7 @@ async def append(
         details=details,
     )
     # Hand-written: this runs inside every pledge request (see backend/events/service.py).
-    await execute_in_transaction(
+    await execute_raw(
         "INSERT INTO ledger_entry (public_id, kind, recorded_at, need_public_id, "
         "organisation_public_id, pledge_public_id, amount_fen, hours, body, leaf_hash) "
         "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
@@ -93,6 +106,17 @@ async def append(
         merkle.leaf_hash(body).hex(),
     )
     return entry_id
+
+
+def public_key_document() -> dict[str, str]:
+    """The tree heads' public key, as served at /api/v1/ledger/public-key."""
+    public = signing_key(get_settings().ledger_signing_key).public_key()
+    return {
+        "algorithm": "Ed25519",
+        "key_id": key_id(public),
+        "public_key": base64.b64encode(raw_public_key(public)).decode(),
+        "pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
+    }
 
 
 def node_key(level: int, index: int) -> int:
@@ -253,24 +277,3 @@ async def entries_page(start: int, end: int) -> list[str]:
         .order_by(LedgerEntry.seq)
     )
     return [r["body"] for r in rows]
-
-
-async def entries_of_need(need_public_id: str) -> list[dict[str, Any]]:
-    """Every entry about a need, oldest first, sealed or not (the disclosure timeline)."""
-    rows: list[dict[str, Any]] = (
-        await LedgerEntry.select(
-            LedgerEntry.public_id,
-            LedgerEntry.seq,
-            LedgerEntry.kind,
-            LedgerEntry.recorded_at,
-            LedgerEntry.organisation_public_id,
-            LedgerEntry.pledge_public_id,
-            LedgerEntry.amount_fen,
-            LedgerEntry.hours,
-            LedgerEntry.body,
-            LedgerEntry.leaf_hash,
-        )
-        .where(LedgerEntry.need_public_id == need_public_id)
-        .order_by(LedgerEntry.id)
-    )
-    return rows

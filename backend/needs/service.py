@@ -20,6 +20,7 @@ from backend.regions.service import full_name
 from matching.calendar import add_months
 from matching.kanon import Household, PublicProfile, public_profile
 from matching.ledger import EntryKind
+from matching.policy_rules import K_ANONYMITY
 from matching.vocabulary import (
     NEED_CATEGORY_LABELS,
     NEED_KIND_LABELS,
@@ -66,7 +67,7 @@ async def profiles_for(case_id: int, categories: list[str], on: date) -> dict[st
     """The k-anonymous public profile per category of the case's needs."""
     subject = await _subject(case_id, on)
     region = subject.community_code
-    k = await int_at("k_anonymity", on, region)
+    k = await int_at(K_ANONYMITY, on, region)
     registry = await households(on)
     return {
         category: public_profile(

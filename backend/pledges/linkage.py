@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from backend.accounts.schemas import CurrentUser
 from backend.cases.service import case_in_scope, grants_of
+from backend.disbursements.service import DisbursementNotFound
 from backend.disbursements.tables import Disbursement
 from backend.pledges.schemas import Linkage, LinkedPledge
 from backend.pledges.service import _READ_COLUMNS, PledgeNotFound, _to_read
@@ -54,4 +55,4 @@ async def ensure_of_case(
         (Disbursement.public_id == disbursement_id)
         & (Disbursement.pledge._.need._.case == case["id"])
     ):
-        raise PledgeNotFound()
+        raise DisbursementNotFound()

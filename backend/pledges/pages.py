@@ -24,7 +24,7 @@ from backend.accounts.tables import Membership, Role
 from backend.disbursements import evidence
 from backend.disbursements import service as disbursements
 from backend.disbursements.controllers import read_evidence
-from backend.disbursements.schemas import DisbursementCreate, DisbursementRead, DisbursementReject
+from backend.disbursements.schemas import DisbursementCreate, DisbursementReject
 from backend.disbursements.tables import (
     EVIDENCE_KIND_LABELS,
     PAYEE_KIND_LABELS,
@@ -58,17 +58,6 @@ _KEY_FIELD = "idempotency_key"
 _DISBURSEMENT_FIELDS = ("amount_fen", "payee_kind", "paid_on", "evidence_kind", "evidence")
 #: Pledge states in which the organisation may still record payouts.
 DISBURSABLE = (PledgeStatus.pledged, PledgeStatus.delivered)
-
-
-def _left_to_disburse(
-    pledges: list[Any], listed: dict[str, list[DisbursementRead]]
-) -> dict[str, int]:
-    """Per pledge: its amount less its non-rejected disbursements (fen)."""
-    return {
-        p.id: p.amount_fen
-        - sum(d.amount_fen for d in listed[p.id] if d.status != DisbursementStatus.rejected)
-        for p in pledges
-    }
 
 
 @dataclass
@@ -243,7 +232,6 @@ class PledgePagesController(Controller):
             values=values or {},
             open_status=PledgeStatus.pledged,
             disbursements=listed,
-            left=_left_to_disburse(pledges, listed),
             disbursable=DISBURSABLE,
             payee_kinds=list(PAYEE_KIND_LABELS.items()),
             evidence_kinds=list(EVIDENCE_KIND_LABELS.items()),

@@ -59,6 +59,8 @@ class PledgeRead(BaseModel):
     created_at: datetime
     expires_on: date
     cancel_reason: str
+    #: Money recorded as paid out of the pledge (its non-rejected disbursements), in fen.
+    disbursed_fen: int
 
 
 class LinkedPledge(PledgeRead):

@@ -20,7 +20,7 @@ from piccolo.engine.postgres import PostgresEngine
 from backend.accounts.guards import in_region_scope
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import Membership, Role
-from backend.db import execute_in_transaction, fetch_in_transaction, get_engine
+from backend.db import execute_raw, fetch_raw, get_engine
 from backend.errors import Conflict, Forbidden, NotFound
 from backend.events.service import record_event
 from backend.ledger import service as ledger
@@ -30,10 +30,12 @@ from backend.needs.tables import Need, NeedStatus
 from backend.organisations.service import OrganisationNotVerified, OrganisationSuspended
 from backend.pledges.schemas import CancelPledge, PledgeCreate, PledgeRead
 from backend.pledges.tables import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
-from backend.policy.service import int_at
+from backend.policy.service import int_at, policy_today
 from backend.referrals.schemas import GoodsLine
 from matching.assistance import charity_allowance, grant_kinds_for
 from matching.ledger import EntryKind
+from matching.policy_rules import PLEDGE_EXPIRY_DAYS
+from matching.recommend import yuan
 from matching.vocabulary import NeedCategory, NeedKind
 
 log = structlog.get_logger(__name__)
@@ -56,8 +58,8 @@ class ExcessAssistance(Conflict):
 
     def __init__(self, later_aid_fen: int, allowed_fen: int) -> None:
         super().__init__(
-            f"该家庭在需求发布后已获同类政府救助{_fen(later_aid_fen)}，为避免重复救助，"
-            f"本需求还可认捐{_fen(allowed_fen)}",
+            f"该家庭在需求发布后已获同类政府救助{yuan(later_aid_fen)}，为避免重复救助，"
+            f"本需求还可认捐{yuan(allowed_fen)}",
             field="amount_fen",
         )
 
@@ -94,6 +96,11 @@ class MoneyPledgeNeedsDisbursements(Conflict):
     )
 
 
+class DisbursementsUnchecked(Conflict):
+    code = "disbursements_unchecked"
+    message = "该认捐尚有待核实的拨付记录，请先逐笔核实或退回，再核实认捐"
+
+
 class IdempotencyKeyMissing(Conflict):
     status_code = 400
     code = "idempotency_key_missing"
@@ -102,10 +109,6 @@ class IdempotencyKeyMissing(Conflict):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _fen(value: int) -> str:
-    return f"¥{value / 100:,.2f}" if value % 100 else f"¥{value // 100:,}"
 
 
 async def _acting_organisation(user: CurrentUser, public_id: str | None) -> dict[str, Any] | None:
@@ -117,7 +120,7 @@ async def _acting_organisation(user: CurrentUser, public_id: str | None) -> dict
     if not public_id:
         raise OrganisationNotFound("请选择代表哪个组织认捐", field="organisation_id")
     # One hand-written join on the pledge hot path (Piccolo's join building costs more).
-    rows = await fetch_in_transaction(
+    rows = await fetch_raw(
         "SELECT o.id, o.public_id, o.name, o.verified, o.suspended, o.suspended_reason "
         "FROM membership m JOIN organisation o ON o.id = m.organisation "
         'WHERE m."user" = {} AND o.public_id = {}',
@@ -142,14 +145,14 @@ async def _earlier_pledge(scoped_key: str) -> str | None:
     transactions are serialised already (BEGIN IMMEDIATE).
     """
     if isinstance(get_engine(), PostgresEngine):
-        rows = await fetch_in_transaction(
+        rows = await fetch_raw(
             "SELECT p.public_id FROM (SELECT pg_advisory_xact_lock(hashtext({}))) AS l "
             "LEFT JOIN pledge p ON p.idempotency_key = {}",
             scoped_key,
             scoped_key,
         )
     else:
-        rows = await fetch_in_transaction(
+        rows = await fetch_raw(
             "SELECT public_id FROM pledge WHERE idempotency_key = {}", scoped_key
         )
     found: str | None = rows[0]["public_id"] if rows else None
@@ -168,8 +171,8 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     org = await _acting_organisation(user, data.organisation_id)
     if org is None and data.kind != NeedKind.service:
         raise VolunteerHoursOnly()
-    # Hand-written reads and writes on this hot path: see backend/db.fetch_in_transaction.
-    found = await fetch_in_transaction(
+    # Hand-written reads and writes on this hot path: see backend/db.fetch_raw.
+    found = await fetch_raw(
         'SELECT id, kind, status, deadline, "case", title, category, target_fen, published_at '
         "FROM need WHERE public_id = {}",
         data.need_id,
@@ -177,7 +180,9 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     if not found:
         raise NotFound("未找到该需求", code="need_not_found", field="need_id")
     need = found[0]
-    if need["status"] != NeedStatus.published or _as_date(need["deadline"]) < date.today():
+    # Policy days, deadlines and expiry dates are Beijing days, whatever the server's zone.
+    today = policy_today()
+    if need["status"] != NeedStatus.published or _as_date(need["deadline"]) < today:
         raise NeedNotOpen()
     if need["kind"] != data.kind:
         raise KindMismatch(field="kind")
@@ -185,7 +190,7 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
     amount, hours = (0, data.hours or 0) if data.kind == NeedKind.service else (data.value_fen, 0)
     # The case's grants, read once: the pledge links to them, and the later ones of the need's
     # category cap what charities may still give (no excess assistance).
-    grants = await fetch_in_transaction(
+    grants = await fetch_raw(
         'SELECT id, kind, amount_fen, granted_on FROM assistance_grant WHERE "case" = {}',
         need["case"],
     )
@@ -206,13 +211,13 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         )
         assert row is not None
         open_fen, open_hours = remaining(row)
-        raise OverPledge(f"{open_hours}小时" if data.kind == NeedKind.service else _fen(open_fen))
+        raise OverPledge(f"{open_hours}小时" if data.kind == NeedKind.service else yuan(open_fen))
 
-    expiry_days = await int_at("pledge_expiry_days", date.today())
+    expiry_days = await int_at(PLEDGE_EXPIRY_DAYS, today)
     public_id = secrets.token_urlsafe(12)
     created_at = _now()
-    expires_on = date.today() + timedelta(days=expiry_days)
-    await execute_in_transaction(
+    expires_on = today + timedelta(days=expiry_days)
+    await execute_raw(
         "INSERT INTO pledge (public_id, need, organisation, pledged_by, kind, amount_fen, hours, "
         "goods, service_type, status, idempotency_key, linked_grants, created_at, expires_on, "
         "cancel_reason, disbursed_fen) "
@@ -268,6 +273,7 @@ async def create_pledge(user: CurrentUser, data: PledgeCreate, idempotency_key: 
         created_at=created_at,
         expires_on=expires_on,
         cancel_reason="",
+        disbursed_fen=0,
     )
 
 
@@ -302,7 +308,7 @@ async def _take(need_id: int, amount_fen: int, hours: int, *, cap_fen: int) -> b
         "OR (kind <> 'service' AND pledged_fen + {} >= {})"
     )
     # Only constant fragments are interpolated; every value is a bound parameter.
-    rows = await fetch_in_transaction(
+    rows = await fetch_raw(
         "UPDATE need SET pledged_fen = pledged_fen + {}, pledged_hours = pledged_hours + {}, "  # noqa: S608
         f"status = CASE WHEN {full} THEN 'fully_pledged' ELSE status END, "
         f"fully_pledged_at = CASE WHEN {full} THEN COALESCE(fully_pledged_at, {{}}) "
@@ -351,6 +357,7 @@ _READ_COLUMNS = (
     Pledge.created_at,
     Pledge.expires_on,
     Pledge.cancel_reason,
+    Pledge.disbursed_fen,
     Pledge.need.public_id,
     Pledge.need.title,
     Pledge.organisation.public_id,
@@ -380,6 +387,7 @@ def _to_read(row: dict[str, Any]) -> PledgeRead:
         created_at=row["created_at"],
         expires_on=row["expires_on"],
         cancel_reason=row["cancel_reason"],
+        disbursed_fen=row["disbursed_fen"],
     )
 
 
@@ -488,6 +496,9 @@ async def verify_pledge(staff: CurrentUser, public_id: str) -> PledgeRead:
         raise PledgeNotFound()
     if row["kind"] == NeedKind.money:
         raise MoneyPledgeNeedsDisbursements()
+    # Closing the need with payouts nobody has checked would make them final unexamined.
+    if await _has_unchecked_disbursements(row["id"]):
+        raise DisbursementsUnchecked()
     if not await _transition(
         row,
         PledgeStatus.verified,
@@ -507,6 +518,15 @@ async def verify_pledge(staff: CurrentUser, public_id: str) -> PledgeRead:
     log.info("pledge_verified", pledge=public_id)
     await _fulfil_if_complete(row["need"], row["need.public_id"])
     return await read_pledge(public_id)
+
+
+async def _has_unchecked_disbursements(pledge_id: int) -> bool:
+    """Whether any disbursement of the pledge still awaits staff's verdict."""
+    rows = await fetch_raw(
+        "SELECT 1 AS found FROM disbursement WHERE pledge = {} AND status = 'recorded' LIMIT 1",
+        pledge_id,
+    )
+    return bool(rows)
 
 
 async def _ledger_of(
@@ -561,7 +581,7 @@ async def _fulfil_if_complete(need_id: int, need_public_id: str) -> None:
 
 async def expire_pledges(today: date | None = None) -> int:
     """Release pledges that were neither delivered nor disbursed in time (idempotent)."""
-    today = today or date.today()
+    today = today or policy_today()
     expired = 0
     # A pledge partly paid out is in progress, not lapsed: only untouched pledges expire.
     rows = await Pledge.select(*_READ_COLUMNS).where(

@@ -20,11 +20,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
+from piccolo.engine.postgres import PostgresEngine
 
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import User
 from backend.cases.tables import Case
-from backend.db import UNIQUE_VIOLATIONS, fetch_in_transaction, in_postgres_transaction
+from backend.db import UNIQUE_VIOLATIONS, fetch_raw, get_engine
 from backend.errors import Conflict, DomainError, FieldInvalid, NotFound
 from backend.events.service import record_event
 from backend.needs.tables import Need
@@ -125,9 +126,9 @@ def _decode(raw: Any) -> Any:
 
 
 async def _rows(name: str) -> list[dict[str, Any]]:
-    if in_postgres_transaction():
+    if isinstance(get_engine(), PostgresEngine):
         # Read on every pledge: the hand-written path (dates come back as dates on PostgreSQL).
-        return await fetch_in_transaction(
+        return await fetch_raw(
             "SELECT id, region_code, value, effective_from FROM policy_parameter WHERE name = {}",
             name,
         )
@@ -447,7 +448,8 @@ async def dibao_assessment(
     or None when no 低保标准 is set for the region (there is no platform-wide standard)."""
     if size <= 0:
         return None
-    standard = await row_at(DIBAO_STANDARD, on, region_code)
+    standards = await _rows(DIBAO_STANDARD)
+    standard = in_force(standards, on, region_code)
     if standard is None:
         return None
     figures = dibao_figures(
@@ -457,7 +459,7 @@ async def dibao_assessment(
         low_income_permille=await int_at(LOW_INCOME_MULTIPLIER, on, region_code),
         tekun_permille=await int_at(TEKUN_MULTIPLIER, on, region_code),
     )
-    now = await row_at(DIBAO_STANDARD, policy_today(), region_code)
+    now = in_force(standards, policy_today(), region_code)
     changed = now is not None and now["id"] != standard["id"]
     return DibaoAssessment(
         on=on,

@@ -39,7 +39,7 @@ from backend.reports.schemas import (
     ReportFigures,
     SubRegionFigures,
 )
-from matching.regions import LEVEL_DIGITS, level_of
+from matching.regions import LEVEL_DIGITS, level_of, significant_prefix
 from matching.report_stats import (
     MONTHS,
     Grouping,
@@ -189,8 +189,7 @@ async def region_options(user: CurrentUser, selected: str | None) -> list[Region
         if not user.region_code:
             return []
         top = level_of(user.region_code)
-        prefix = user.region_code[: LEVEL_DIGITS[top]]
-        query = query.where(Region.code.like(prefix + "%"))
+        query = query.where(Region.code.like(significant_prefix(user.region_code) + "%"))
     rows = [
         row
         for row in await query

@@ -119,3 +119,62 @@ async def test_staff_verify_and_return_on_the_linkage_page(client: Client) -> No
     mine = await client.get("/pledges")
     assert "已退回" in mine.text and "收款方不是医院" in mine.text
     assert "尚可拨付 ¥400.00" in mine.text
+
+
+async def test_decisions_posted_under_another_case_are_404(client: Client) -> None:
+    """A form posted under one case must not decide another case's payout (same region)."""
+    f = await funded(client, amount_fen=100_000)
+    other = await funded(client, amount_fen=50_000)
+    paid = (await disburse(client, f.member, f.pledge_id, 40_000, png(1))).json()["id"]
+
+    await _login(client, Role.staff)
+    elsewhere = f"/cases/{other.case_ref}/linkage"
+    assert (await client.get(elsewhere)).status_code == 200  # the other case is in scope
+    token = await csrf_token(client, elsewhere)
+    verify = await client.post(
+        f"{elsewhere}/disbursements/{paid}/verify", data={"_csrf_token": token}
+    )
+    reject = await client.post(
+        f"{elsewhere}/disbursements/{paid}/reject",
+        data={"_csrf_token": token, "reason_code": "payee_mismatch", "reason": "收款方不符"},
+    )
+    for response in (verify, reject):
+        assert response.status_code == 404
+        assert "未找到该拨付记录" in response.text
+    assert (await Disbursement.select(Disbursement.status).first()) == {"status": "recorded"}
+    assert (
+        await Pledge.select(Pledge.disbursed_fen).where(Pledge.public_id == f.pledge_id).first()
+    ) == {"disbursed_fen": 40_000}
+
+
+async def test_goods_pledge_with_an_unchecked_purchase_shows_no_verify_button(
+    client: Client,
+) -> None:
+    from tests.factories import api_token, make_organisation
+    from tests.needs_factory import publish_need
+
+    published = await publish_need(client, kind="goods", amount_fen=180_000)
+    org = await make_organisation()
+    user = await make_user(Role.org_member, organisation_id=org.id)
+    headers = await api_token(client, user.username)
+    pledge = await client.post(
+        "/api/v1/pledges",
+        json={
+            "need_id": published["need"]["id"],
+            "organisation_id": org.id,
+            "kind": "goods",
+            "goods": [{"item": "轮椅", "quantity": 1, "unit": "辆", "unit_value_fen": 180_000}],
+        },
+        headers={**headers, "Idempotency-Key": "goods"},
+    )
+    pledge_id = pledge.json()["id"]
+    bought = (await disburse(client, headers, pledge_id, 180_000, payee_kind="supplier")).json()
+    await _login(client, Role.staff)
+    linkage = f"/cases/{published['case']['ref']}/linkage"
+    page = await client.get(linkage)
+    assert f"{linkage}/disbursements/{bought['id']}/verify" in page.text
+    assert f"{linkage}/pledges/{pledge_id}/verify" not in page.text
+    token = await csrf_token(client, linkage)
+    await client.post(f"{linkage}/disbursements/{bought['id']}/verify", data={"_csrf_token": token})
+    # Verifying the last purchase completed the pledge itself: nothing left to 核实.
+    assert (await Pledge.select(Pledge.status).first()) == {"status": "verified"}

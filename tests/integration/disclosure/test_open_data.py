@@ -147,6 +147,9 @@ async def test_no_personal_data_in_any_disclosure_output(client: httpx.AsyncClie
             for d in ("needs", "organisations", "entries")
             for f in ("csv", "json")
         ],
+        "/api/v1/ledger/entries",
+        f"/api/v1/ledger/proofs/inclusion/{ids['donation']}",
+        f"/api/v1/ledger/entries/{ids['donation']}",
     ]
     for path in paths:
         response = await client.get(path)

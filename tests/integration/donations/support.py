@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from backend.accounts.tables import Role
+from backend.donations.tables import Donation
 from backend.organisations.tables import Organisation
 from tests.factories import api_token, make_organisation, make_user
 from tests.needs_factory import publish_need
@@ -178,3 +179,27 @@ async def donate(
     return await client.post(
         "/api/v1/donations", json=body, headers={"Idempotency-Key": key or uuid.uuid4().hex}
     )
+
+
+def succeeded_intent(donation: dict[str, Any], amount_fen: int | None = None) -> dict[str, Any]:
+    """The PaymentIntent object of a ``payment_intent.succeeded`` event for a donation row."""
+    return {
+        "id": donation["stripe_payment_intent"],
+        "object": "payment_intent",
+        "amount": amount_fen or donation["amount_fen"],
+        "amount_received": amount_fen or donation["amount_fen"],
+        "currency": "cny",
+        "status": "succeeded",
+    }
+
+
+async def started_donation(
+    client: httpx.AsyncClient, need: dict[str, Any], amount_fen: int
+) -> dict[str, Any]:
+    """A pending online donation on ``need`` (from ``fundraising_need``), as its table row."""
+    response = await donate(client, need["need_id"], need["org_id"], amount_fen)
+    assert response.status_code == 201, response.text
+    donation_id = response.json()["donation"]["id"]
+    row = await Donation.select().where(Donation.public_id == donation_id).first()
+    assert row is not None
+    return row

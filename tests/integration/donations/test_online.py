@@ -14,6 +14,7 @@ import pytest
 import stripe
 
 from backend.donations.tables import Donation, StripeEvent
+from backend.jobs.tables import JobRun
 from backend.ledger.tables import LedgerEntry
 from backend.pledges.tables import Pledge
 from backend.settings import Settings
@@ -25,30 +26,10 @@ from tests.integration.donations.support import (
     post_event,
     sign,
 )
+from tests.integration.donations.support import started_donation as _started
+from tests.integration.donations.support import succeeded_intent as _intent
 
 pytestmark = pytest.mark.usefixtures("database")
-
-
-def _intent(donation: dict[str, Any], amount_fen: int | None = None) -> dict[str, Any]:
-    return {
-        "id": donation["stripe_payment_intent"],
-        "object": "payment_intent",
-        "amount": amount_fen or donation["amount_fen"],
-        "amount_received": amount_fen or donation["amount_fen"],
-        "currency": "cny",
-        "status": "succeeded",
-    }
-
-
-async def _started(
-    client: httpx.AsyncClient, need: dict[str, Any], amount_fen: int
-) -> dict[str, Any]:
-    response = await donate(client, need["need_id"], need["org_id"], amount_fen)
-    assert response.status_code == 201, response.text
-    donation_id = response.json()["donation"]["id"]
-    row = await Donation.select().where(Donation.public_id == donation_id).first()
-    assert row is not None
-    return row
 
 
 async def _entries(kind: str) -> list[dict[str, Any]]:
@@ -128,6 +109,12 @@ async def test_succeeded_event_records_one_donation_and_entry_however_often_it_a
     assert entry["general_funds_fen"] == 0
     outcomes = sorted(r["outcome"] for r in await StripeEvent.select(StripeEvent.outcome))
     assert outcomes == ["duplicate", "recorded"]
+    # The webhook only stored the events: each new one was applied by a job run of its own
+    # (the redelivery of an already processed event starts none).
+    runs = await JobRun.select(JobRun.outcome).where(
+        JobRun.name == "donations.process_stripe_event"
+    )
+    assert [r["outcome"] for r in runs] == ["ok", "ok"]
 
 
 async def test_excess_over_what_the_pledge_lacks_goes_to_general_funds(

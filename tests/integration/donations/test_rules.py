@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -172,3 +173,19 @@ async def test_need_page_offers_only_qualified_charities_and_the_form_donates(
     )
     assert bad.status_code == 400
     assert "个人信息" in bad.text
+
+
+async def test_need_past_its_deadline_offers_no_form_and_takes_no_donation(
+    client: httpx.AsyncClient, stripe_on: Settings
+) -> None:
+    need = await fundraising_need(client)
+    assert "我要捐赠" in (await client.get(f"/needs/{need['need_id']}")).text
+    yesterday = date.today() - timedelta(days=1)
+    await Need.update({Need.deadline: yesterday}).where(Need.public_id == need["need_id"])
+    page = await client.get(f"/needs/{need['need_id']}")
+    assert page.status_code == 200
+    assert "我要捐赠" not in page.text
+    assert 'name="idempotency_key"' not in page.text
+    response = await donate(client, need["need_id"], need["org_id"], 5_000)
+    assert response.status_code == 409
+    assert response.json()["code"] == "need_not_open_for_donation"

@@ -19,7 +19,6 @@ import pytest
 import stripe
 
 from backend.donations.tables import StripeEvent
-from backend.ledger.service import entries_of_need
 from tests.integration.donations.support import (
     SECRET_KEY,
     WEBHOOK_PATH,
@@ -29,6 +28,7 @@ from tests.integration.donations.support import (
     sign,
     stripe_live_server,
 )
+from tests.ledger_rows import entries_of_need
 
 pytestmark = pytest.mark.usefixtures("database")
 

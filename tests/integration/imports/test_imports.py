@@ -239,9 +239,24 @@ async def test_wrong_template_is_refused_naming_the_columns(client: httpx.AsyncC
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "wrong_template" and body["field"] == "file"
-    assert "缺少列：救助类别" in body["message"] and "无法识别的列：备注" in body["message"]
+    assert "缺少列：救助类别" in body["message"]
+    assert f"无法识别的列：第{len(columns)}列" in body["message"]
     assert await _counts() == (0, 0, 0)
     assert await ImportBatch.count() == 0
+
+
+async def test_a_file_without_its_header_row_never_echoes_a_household(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = await _staff(client)
+    first = household(1)
+    as_header = [str(first.get(h, "")) for h in HEADERS]
+    response = await _import(client, headers, "导入.xlsx", xlsx_bytes([household(2)], as_header))
+    assert response.status_code == 400
+    assert response.json()["code"] == "wrong_template"
+    for personal in (first["户主姓名"], first["户主身份证号"], first["联系电话"], first["住址"]):
+        assert personal not in response.text
+    assert await _counts() == (0, 0, 0)
 
 
 async def test_headers_tolerate_half_width_brackets_and_order(client: httpx.AsyncClient) -> None:

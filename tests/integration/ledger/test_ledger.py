@@ -21,6 +21,7 @@ from backend.settings import Settings
 from matching import merkle
 from matching.ledger import EntryKind, TreeHead
 from tests.factories import api_token, make_organisation, make_user
+from tests.ledger_rows import entries_of_need
 from tests.needs_factory import publish_need
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -51,7 +52,7 @@ async def test_pledge_and_cancellation_write_entries_in_their_transaction(
 ) -> None:
     published = await publish_need(client, amount_fen=300_000)
     need_id = published["need"]["id"]
-    aid_entries = await service.entries_of_need(need_id)
+    aid_entries = await entries_of_need(need_id)
     assert [e["kind"] for e in aid_entries] == ["government_aid"]
     org = await make_organisation()
     user = await make_user(Role.org_member, organisation_id=org.id)
@@ -66,7 +67,7 @@ async def test_pledge_and_cancellation_write_entries_in_their_transaction(
         f"/api/v1/pledges/{pledge_id}/cancel", json={"reason": "改由他方资助"}, headers=headers
     )
     assert cancel.status_code in (200, 201), cancel.text
-    entries = await service.entries_of_need(need_id)
+    entries = await entries_of_need(need_id)
     kinds = [(e["kind"], e["amount_fen"], e["pledge_public_id"]) for e in entries]
     assert kinds[1:] == [("pledge", 120_000, pledge_id), ("pledge_cancelled", -120_000, pledge_id)]
     for entry in entries:
@@ -92,7 +93,7 @@ async def test_a_refused_pledge_writes_no_entry(client: httpx.AsyncClient) -> No
         headers=headers,
     )
     assert response.status_code == 409
-    kinds = [e["kind"] for e in await service.entries_of_need(published["need"]["id"])]
+    kinds = [e["kind"] for e in await entries_of_need(published["need"]["id"])]
     assert kinds == ["government_aid"]
 
 
@@ -297,3 +298,116 @@ def test_verify_catches_removed_and_reordered_entries_and_forged_heads(tmp_path:
 
     pem.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
     assert offline.load_public_key(pem) == key.public_key()
+
+
+async def test_an_entry_outside_a_unit_of_work_is_refused() -> None:
+    with pytest.raises(RuntimeError, match="transaction of their change"):
+        await service.append(EntryKind.donation, amount_fen=1, need="n1")
+    assert await LedgerEntry.count() == 0
+
+
+async def test_nodes_and_heads_cannot_be_edited() -> None:
+    await _append(4)
+    await _seal()
+    for statement in (
+        "UPDATE ledger_node SET hash = 'x'",
+        "DELETE FROM ledger_node",
+        "UPDATE ledger_tree_head SET root_hash = 'x'",
+    ):
+        with pytest.raises(Exception, match="append-only"):
+            async with unit_of_work():
+                await LedgerEntry.raw(statement)
+
+
+async def test_the_scheduler_signs_tree_heads_every_minute() -> None:
+    from backend.jobs.worker import SCHEDULE
+    from backend.ledger.jobs import sign_tree_head
+
+    assert ("ledger.sign_tree_head", frozenset(range(60))) in SCHEDULE
+    await _append(3)
+    async with unit_of_work():
+        await sign_tree_head()
+    head = await service.latest_tree_head()
+    assert head is not None and head.tree_size == 3
+
+
+async def test_verify_checks_a_consistency_proof(
+    client: httpx.AsyncClient, settings: Settings, tmp_path: Path
+) -> None:
+    await _append(5)
+    await _seal()
+    await _append(6)
+    await _seal()
+    (tmp_path / "key.json").write_text((await client.get("/api/v1/ledger/public-key")).text)
+    proof = (await client.get("/api/v1/ledger/proofs/consistency?first=5&second=11")).json()
+    (tmp_path / "good.json").write_text(json.dumps(proof))
+    key = str(tmp_path / "key.json")
+    ok = _cli(settings, "verify", "--public-key", key, "--consistency", str(tmp_path / "good.json"))
+    assert ok.returncode == 0, ok.stderr
+    proof["proof"][0] = "00" * 32
+    (tmp_path / "bad.json").write_text(json.dumps(proof))
+    bad = _cli(settings, "verify", "--public-key", key, "--consistency", str(tmp_path / "bad.json"))
+    assert bad.returncode == 1
+    assert "一致性证明不成立" in bad.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_download_then_verify_against_a_running_server(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import os
+    import sys
+    import time
+
+    await _append(7)
+    await _seal()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": settings.database_url or ""}
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "backend.cli",
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        async with httpx.AsyncClient() as http:
+            while time.monotonic() < deadline:
+                try:
+                    if (await http.get(url + "/health/live", timeout=1)).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+        out = tmp_path / "ledger"
+        downloaded = await asyncio.to_thread(
+            _cli, settings, "ledger-download", "--url", url, "--out", str(out)
+        )
+        assert downloaded.returncode == 0, downloaded.stderr
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), timeout=10)
+    checked = _cli(
+        settings,
+        "verify",
+        "--public-key",
+        str(out / "public-key.json"),
+        "--tree-head",
+        str(out / "tree-head.json"),
+        "--entries",
+        str(out / "entries.jsonl"),
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "前 7 条" in checked.stdout

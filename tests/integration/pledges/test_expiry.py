@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import uuid
 from datetime import date, timedelta
@@ -13,6 +14,7 @@ import pytest
 from backend.accounts.tables import Role
 from backend.db import unit_of_work
 from backend.jobs import enqueue
+from backend.ledger.tables import LedgerEntry
 from backend.needs.tables import Need
 from backend.pledges.jobs import expire_overdue_pledges
 from backend.pledges.service import expire_pledges
@@ -79,3 +81,12 @@ async def test_expiry_is_idempotent_and_spares_pledges_in_time(client: httpx.Asy
     assert statuses == {overdue: "expired", current: "pledged"}
     totals = sorted(r["pledged_fen"] for r in await Need.select(Need.pledged_fen))
     assert totals == [0, 70_000]
+    # One negative pledge_expired entry, for the overdue pledge only, even after the rerun.
+    [lapsed] = [
+        json.loads(r["body"])
+        for r in await LedgerEntry.select(LedgerEntry.body).where(
+            LedgerEntry.kind == "pledge_expired"
+        )
+    ]
+    assert (lapsed["pledge"], lapsed["amount_fen"]) == (overdue, -50_000)
+    assert lapsed["pledge_kind"] == "money"

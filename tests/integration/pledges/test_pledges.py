@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from backend.accounts.tables import Role
+from backend.ledger.tables import LedgerEntry
 from backend.needs.tables import Need
 from backend.organisations.tables import Organisation
 from backend.pledges.tables import Pledge
@@ -267,6 +269,21 @@ async def test_goods_delivered_then_verified_by_staff_with_linkage(
     assert verified.json()["status"] == "verified"
     need = (await client.get(f"/api/v1/needs/{goods['need']['id']}")).json()
     assert need["status"] == "closed"  # fully pledged and every pledge delivered and verified
+    entries = {
+        r["kind"]: json.loads(r["body"])
+        for r in await LedgerEntry.select(LedgerEntry.kind, LedgerEntry.body).where(
+            LedgerEntry.kind.is_in(["delivery", "verification"])
+        )
+    }
+    assert set(entries) == {"delivery", "verification"}
+    for kind, entry in entries.items():
+        assert (entry["pledge"], entry["need"], entry["organisation"]) == (
+            pledge_id,
+            goods["need"]["id"],
+            org_id,
+        ), kind
+        assert (entry["amount_fen"], entry["pledge_kind"]) == (180_000, "goods"), kind
+    assert entries["verification"]["of"] == "pledge"
 
     linkage = await client.get(
         f"/api/v1/cases/{goods['case']['ref']}/linkage", headers=goods["staff_headers"]

@@ -351,3 +351,41 @@ async def test_only_admins_add_and_auditors_read(client: httpx.AsyncClient) -> N
     refused = await client.delete(f"{API}/values/{added['id']}", headers=auditor)
     assert refused.status_code == 403
     assert await PolicyParameter.exists().where(PolicyParameter.id == added["id"])
+
+
+async def _pledge(client: httpx.AsyncClient, need_id: str) -> dict[str, Any]:
+    org = await make_organisation()
+    member = await make_user(Role.org_member, organisation_id=org.id)
+    headers = {**await api_token(client, member.username), "Idempotency-Key": "policy-expiry"}
+    response = await client.post(
+        "/api/v1/pledges",
+        json={"need_id": need_id, "organisation_id": org.id, "kind": "money", "amount_fen": 100},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_a_pledge_expires_by_the_value_in_force_on_its_day(
+    client: httpx.AsyncClient,
+) -> None:
+    published = await publish_need(client, amount_fen=100_000)
+    headers = await admin_headers(client)
+    today = policy_today()
+    assert (await add(client, headers, "pledge_expiry_days", 9, today)).status_code == 201
+    pledge = await _pledge(client, published["need"]["id"])
+    assert pledge["expires_on"] == (today + timedelta(days=9)).isoformat()
+
+
+async def test_past_pledge_expiry_is_refused_once_pledges_were_made_since(
+    client: httpx.AsyncClient,
+) -> None:
+    published = await publish_need(client, amount_fen=100_000)
+    await _pledge(client, published["need"]["id"])
+    headers = await admin_headers(client)
+    past = policy_today() - timedelta(days=3)
+    refused = await add(client, headers, "pledge_expiry_days", 9, past)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "policy_retroactive"
+    assert "1 笔认捐" in refused.json()["message"]

@@ -29,6 +29,7 @@ import httpx
 
 from backend.accounts.tables import Role
 from backend.cases.tables import Case
+from backend.db import unit_of_work
 from backend.ledger import service as ledger
 from backend.needs.tables import Need, NeedStatus
 from backend.referrals.tables import NeedItem, Referral, ReferralStatus
@@ -145,7 +146,8 @@ async def _need(
 async def _entry(
     kind: EntryKind, need: str, at: datetime, amount_fen: int = 0, hours: int = 0
 ) -> None:
-    await ledger.append(kind, amount_fen=amount_fen, hours=hours, need=need, at=at)
+    async with unit_of_work():
+        await ledger.append(kind, amount_fen=amount_fen, hours=hours, need=need, at=at)
 
 
 async def build(client: httpx.AsyncClient) -> Dataset:
