@@ -6,6 +6,7 @@ from pathlib import Path
 
 from backend.accounts.schemas import CurrentUser, UserCreate
 from backend.db import unit_of_work
+from backend.ledger.witnesses import WitnessView
 from backend.needs.search_sync import Drift
 from matching.ledger import TreeHead
 
@@ -51,3 +52,20 @@ async def seal_ledger() -> TreeHead:
 
     async with unit_of_work():
         return await seal()
+
+
+async def register_witness(name: str, public_key: str) -> WitnessView:
+    from backend.ledger.witnesses import register
+
+    async with unit_of_work():
+        return await register("命令行", name, public_key)
+
+
+async def heads_per_key() -> dict[str, int]:
+    from backend.ledger.tables import TreeHead as TreeHeadRow
+
+    async with unit_of_work(write=False):
+        rows = await TreeHeadRow.raw(
+            "SELECT key_id, COUNT(*) AS n FROM ledger_tree_head GROUP BY key_id"
+        )
+    return {r["key_id"]: int(r["n"]) for r in rows}
