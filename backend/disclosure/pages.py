@@ -138,6 +138,7 @@ class DisclosurePagesController(Controller):
                 request,
                 "disclosure/_platform.html",
                 data=data,
+                witnessing=snapshot.witnessing,
                 needs=data.needs[:PLATFORM_NEEDS],
                 region_chart=bar_chart(
                     [(name, t.pledged_fen) for name, t in by_region],

@@ -203,3 +203,31 @@ async def cosignatures_of(tree_size: int | None = None) -> dict[str, Any]:
             for r in rows
         ],
     }
+
+
+@dataclass(frozen=True)
+class WitnessStatus:
+    """What the disclosure page says about the latest head: who vouched for it."""
+
+    tree_size: int
+    signed_at: str
+    key_id: str
+    cosigners: int
+    registered: int
+
+
+async def witness_status() -> WitnessStatus | None:
+    head = await latest_tree_head()
+    if head is None:
+        return None
+    cosigners = await CosignatureRow.count().where(
+        (CosignatureRow.tree_size == head.tree_size)
+        & (CosignatureRow.root_hash == head.root_hash.hex())
+    )
+    return WitnessStatus(
+        tree_size=head.tree_size,
+        signed_at=head.timestamp,
+        key_id=head.key_id,
+        cosigners=cosigners,
+        registered=await Witness.count(),
+    )

@@ -23,6 +23,7 @@ from matching.ledger import EntryKind, TreeHead
 from tests.factories import api_token, make_organisation, make_user
 from tests.ledger_rows import entries_of_need
 from tests.needs_factory import publish_need
+from tests.served import served
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -338,54 +339,17 @@ async def test_verify_checks_a_consistency_proof(
     assert "一致性证明不成立" in bad.stderr
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_download_then_verify_against_a_running_server(
     settings: Settings, tmp_path: Path
 ) -> None:
-    import os
-    import sys
-    import time
-
     await _append(7)
     await _seal()
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": settings.database_url or ""}
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "backend.cli",
-        "serve",
-        "--port",
-        str(port),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient() as http:
-            while time.monotonic() < deadline:
-                try:
-                    if (await http.get(url + "/health/live", timeout=1)).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.2)
-        out = tmp_path / "ledger"
+    out = tmp_path / "ledger"
+    with served({"DATABASE_URL": settings.database_url or ""}) as url:
         downloaded = await asyncio.to_thread(
             _cli, settings, "ledger-download", "--url", url, "--out", str(out)
         )
         assert downloaded.returncode == 0, downloaded.stderr
-    finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), timeout=10)
     checked = _cli(
         settings,
         "verify",
