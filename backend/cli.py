@@ -172,8 +172,9 @@ def search_check() -> None:
 def _register() -> None:
     """Commands kept in their own modules, so this one stays a table of contents."""
     from backend.cli_ledger import COMMANDS as LEDGER
+    from backend.cli_ops import COMMANDS as OPS
 
-    for command in LEDGER:
+    for command in (*LEDGER, *OPS):
         main.add_command(command)
 
 

@@ -23,6 +23,8 @@ from backend.settings import Settings, get_settings, key_pairs
 from matching.identity import normalise
 
 _VERSION = "v1"
+#: Associated data of a relative's declared ID number (``relative_declaration``).
+RELATIVE_ID_NUMBER = "relative_declaration.id_number"
 _NONCE_BYTES = 12
 
 
@@ -46,6 +48,10 @@ class FieldCipher:
     def from_setting(cls, setting: str) -> FieldCipher:
         pairs = key_pairs(setting)
         return cls(dict(pairs), pairs[0][0])
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._keys)
 
     def seal(self, plaintext: str, *, column: str) -> str:
         nonce = os.urandom(_NONCE_BYTES)
