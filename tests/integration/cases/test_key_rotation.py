@@ -48,7 +48,7 @@ async def _tokens() -> list[str]:
     found = []
     for column in data_keys.SEALED:
         rows = await fetch_raw(
-            f"SELECT {column.column} AS t FROM {column.table._meta.tablename} "  # noqa: S608
+            f"SELECT {column.column} AS t FROM {column.table._meta.tablename} "
             f"WHERE {column.column} IS NOT NULL"
         )
         found += [r["t"] for r in rows]
