@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
+from pathlib import Path
 
 import click
 
@@ -82,4 +83,56 @@ def rotate_blind_index(batch_size: int, check: bool) -> None:
     sys.exit(0 if report.clean else 1)
 
 
-COMMANDS = [rotate_data_key, rotate_blind_index]
+@click.command(help="Back up the database and the evidence files into a new folder.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+def backup(out: Path) -> None:
+    from backend.backup import BackupError
+    from backend.backup import backup as run
+
+    try:
+        manifest = asyncio.run(run(out))
+    except BackupError as exc:
+        click.echo(f"备份失败：{exc}", err=True)
+        sys.exit(1)
+    head = manifest["tree_head"]
+    click.echo(
+        f"✓ 已备份到 {out}/：数据库 {manifest['dump']}（{manifest['dump_bytes'] / 1e6:.1f} MB），"
+        f"凭证文件 {len(manifest['evidence'])} 个，用时 {sum(manifest['seconds'].values()):.1f} 秒"
+    )
+    if head:
+        click.echo(f"  备份前最后签发的树头：{head['tree_size']} 条，根哈希 {head['root_hash']}")
+
+
+@click.command(help="Restore a backup into a fresh database, then rebuild search and check.")
+@click.option("--from", "source", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Drop a target database that already has tables.")
+def restore(source: Path, replace: bool) -> None:
+    """Exit 1 if the backup is damaged, the target not empty, the ledger or search differ."""
+    from backend.backup import BackupError
+    from backend.backup import restore as run
+    from matching.ledger import LedgerVerificationError
+
+    try:
+        report = asyncio.run(run(source, replace=replace))
+    except BackupError as exc:
+        click.echo(f"恢复失败：{exc}", err=True)
+        sys.exit(1)
+    except LedgerVerificationError as exc:
+        click.echo(f"恢复失败：账本验证不通过：{exc}", err=True)
+        sys.exit(1)
+    steps = "，".join(
+        f"{name} {seconds:.2f} 秒" for name, seconds in report.timings.seconds.items()
+    )
+    click.echo(f"✓ 已从 {source}/ 恢复（备份于 {report.manifest['created_at']}）：{steps}")
+    click.echo(f"✓ {report.ledger}")
+    if not report.clean:
+        click.echo(
+            f"✗ 搜索索引与数据库不一致：缺少 {report.search_missing} 条，"
+            f"多出 {report.search_stale} 条",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"✓ 搜索索引已重建并与数据库一致；合计 {report.timings.total:.2f} 秒")
+
+
+COMMANDS = [rotate_data_key, rotate_blind_index, backup, restore]
