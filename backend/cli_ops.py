@@ -56,8 +56,10 @@ def rotate_blind_index(batch_size: int, check: bool) -> None:
     report = asyncio.run(blind_index_rotation(batch_size, check_only=check))
     current = blind_index().current_key_id
     if not check:
-        click.echo(f"已用密钥 {current} 重算：救助对象成员 {_counts(report.members)}；")
-        click.echo(f"  近亲属备案 {_counts(report.declarations)}")
+        click.echo(
+            f"已用密钥 {current} 重算身份证号索引：救助对象成员 {_counts(report.members)}，"
+            f"近亲属备案 {_counts(report.declarations)}"
+        )
     for what, counter in (
         ("救助对象成员", report.remaining_members),
         ("近亲属备案", report.remaining_declarations),

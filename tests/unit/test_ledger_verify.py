@@ -54,7 +54,8 @@ def test_a_mismatch_is_explained_line_by_line() -> None:
     [
         (b"{", "不是合法的 UTF-8 JSON"),
         (b"[1]", "不是 JSON 对象"),
-        (b'{"a":1,"a":2}', "不是合法"),
+        (b'{"a":1,"a":2}', "不是规范 JSON"),
+        (b'{"a":NaN}', "小数"),
         (b'{"amount_fen":1.5}', "小数"),
         (b'{"b":1, "a":2}', "不是规范 JSON"),
         (b'{"v":2}', "版本"),
