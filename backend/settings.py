@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     def _absolute_var_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("ledger_signing_keys", "blind_index_keys", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``LEDGER_SIGNING_KEYS=`` (as compose passes an unset variable) means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("ledger_signing_keys")
     @classmethod
     def _key_schedule_parses(cls, value: str | None) -> str | None:
