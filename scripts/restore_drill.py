@@ -63,7 +63,8 @@ def _run(env: dict[str, str], *args: str) -> tuple[str, float]:
     took = time.perf_counter() - started
     if result.returncode != 0:
         raise DrillFailed(
-            f"aidbridge {' '.join(args)} 退出码 {result.returncode}：\n{result.stderr}{result.stdout}"
+            f"aidbridge {' '.join(args)} 退出码 {result.returncode}：\n"
+            f"{result.stderr}{result.stdout}"
         )
     return result.stdout, took
 
@@ -265,7 +266,8 @@ def main() -> int:
         print(f"   {r['verify']}")
         print(f"   search-check: {r['search_check']}")
         print(
-            f"   lost by design (written after the backup): {r['lost_after_backup_entries']} entries"
+            "   lost by design (written after the backup): "
+            f"{r['lost_after_backup_entries']} entries"
         )
     return 0
 
