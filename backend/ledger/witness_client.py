@@ -18,9 +18,12 @@ shrinking tree or a failed consistency proof stop the run with the evidence writ
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,9 +133,26 @@ def _get(client: httpx.Client, url: str) -> Any:
         raise WitnessError(f"平台返回的不是 JSON：{url}") from exc
 
 
+@contextmanager
+def _exclusive(state: Path) -> Iterator[None]:
+    """One round at a time per state folder: two overlapping rounds (a slow cron run and the
+    next) could otherwise each check against the same last head and store out of order."""
+    with (state / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise WitnessError(f"另一个见证进程正在使用 {state}") from exc
+        yield
+
+
 def run(url: str, state: Path, given: KeySet | None = None) -> Outcome:
     """One witnessing round; raises ``Alarm`` (evidence written) or ``WitnessError``."""
     state.mkdir(parents=True, exist_ok=True)
+    with _exclusive(state):
+        return _round(url, state, given)
+
+
+def _round(url: str, state: Path, given: KeySet | None) -> Outcome:
     key = witness_key(state)
     base = url.rstrip("/") + "/api/v1/ledger"
     last_path = state / "last-head.json"

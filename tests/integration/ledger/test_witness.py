@@ -209,3 +209,15 @@ async def test_a_rewritten_history_and_a_rollback_stop_the_witness(
     alarm = await _witness(server, rolled)
     assert alarm.returncode == 3
     assert _evidence(rolled)["kind"] == "rollback"
+
+
+def test_two_rounds_on_one_state_folder_do_not_overlap(tmp_path: Path) -> None:
+    import fcntl
+
+    from backend.ledger.witness_client import WitnessError, run
+
+    tmp_path.mkdir(exist_ok=True)
+    with (tmp_path / ".lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(WitnessError, match="另一个见证进程"):
+            run("http://127.0.0.1:9", tmp_path)
