@@ -5,9 +5,20 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+
+def _rotation_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--batch-size`` and ``--check``, the same for every rotation drill."""
+    command = click.option(
+        "--check", is_flag=True, help="Only report what is not yet under the first key."
+    )(command)
+    return click.option(
+        "--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000)
+    )(command)
 
 
 def _counts(counter: Counter[str]) -> str:
@@ -15,8 +26,7 @@ def _counts(counter: Counter[str]) -> str:
 
 
 @click.command("rotate-data-key", help="Re-seal every personal-data field under the first key.")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--check", is_flag=True, help="Only report what is not yet under the first key.")
+@_rotation_options
 def rotate_data_key(batch_size: int, check: bool) -> None:
     """Exit 1 while anything is left under another key, or a value cannot be opened."""
     from backend.commands import data_key_rotation
@@ -46,8 +56,7 @@ def rotate_data_key(batch_size: int, check: bool) -> None:
 
 
 @click.command("rotate-blind-index", help="Recompute every ID-number blind index, current key.")
-@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--check", is_flag=True, help="Only report what is not yet under the first key.")
+@_rotation_options
 def rotate_blind_index(batch_size: int, check: bool) -> None:
     """Exit 1 while an index is left under another key."""
     from backend.commands import blind_index_rotation
