@@ -1,7 +1,13 @@
-"""Shared set-up for benchmarks: a throwaway PostgreSQL database with the schema applied."""
+"""Shared set-up for benchmarks: a throwaway PostgreSQL database with the schema applied.
+
+A benchmark's output is its figures: Piccolo's migration report (printed on stdout) and the
+application's info logs are kept out of it, and shown only when a migration fails.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import statistics
 import sys
@@ -24,8 +30,32 @@ def use_bench_database() -> None:
     os.environ.pop("REDIS_URL", None)
 
 
+def quiet_logs() -> None:
+    """Application logs at WARNING and above only (``LOG_LEVEL`` may still raise it)."""
+    from backend.logging import configure_logging
+    from backend.settings import get_settings
+
+    configure_logging(get_settings())
+
+
+async def migrate_quietly() -> None:
+    """Apply every migration without Piccolo's report; on failure, print it and raise."""
+    from backend.migrations import migrate
+
+    quiet_logs()
+    report = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(report):
+            await migrate()
+    except BaseException:
+        sys.stderr.write(report.getvalue())
+        raise
+
+
 async def recreate_database() -> None:
     import asyncpg
+
+    quiet_logs()
 
     conn = await asyncpg.connect(PG_ADMIN_DSN)
     try:

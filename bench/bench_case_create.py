@@ -14,7 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._support import describe, percentile, recreate_database, use_bench_database
+from bench._support import (
+    describe,
+    migrate_quietly,
+    percentile,
+    recreate_database,
+    use_bench_database,
+)
 
 use_bench_database()
 
@@ -28,12 +34,11 @@ async def main() -> int:
     from backend.app import create_app
     from backend.commands import load_regions
     from backend.db import get_engine, start_engine
-    from backend.migrations import migrate
     from tests.factories import api_token, make_user
     from tests.people import member
 
     await recreate_database()
-    await migrate()
+    await migrate_quietly()
     await load_regions()
     await start_engine()
     from backend.accounts.tables import Role

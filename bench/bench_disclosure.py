@@ -14,7 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._support import describe, percentile, recreate_database, use_bench_database
+from bench._support import (
+    describe,
+    migrate_quietly,
+    percentile,
+    recreate_database,
+    use_bench_database,
+)
 
 use_bench_database()
 
@@ -32,13 +38,12 @@ async def main() -> int:
     from backend.disclosure.cache import disclosure_cache
     from backend.ledger import service as ledger
     from backend.ledger.sealing import seal
-    from backend.migrations import migrate
     from matching.ledger import EntryKind
     from tests.factories import make_organisation
     from tests.needs_factory import publish_need
 
     await recreate_database()
-    await migrate()
+    await migrate_quietly()
     await load_regions()
     await start_engine()
     app = create_app()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._support import recreate_database, use_bench_database
+from bench._support import migrate_quietly, recreate_database, use_bench_database
 
 use_bench_database()
 
@@ -31,12 +31,11 @@ async def main() -> int:
     from backend.db import get_engine, start_engine, unit_of_work
     from backend.imports.reader import read_upload
     from backend.imports.service import import_cases
-    from backend.migrations import migrate
     from tests.factories import make_user
     from tests.integration.imports.sheets import household, xlsx_bytes
 
     await recreate_database()
-    await migrate()
+    await migrate_quietly()
     await load_regions()
     await start_engine()
     staff = await make_user(Role.staff, username="bench-staff")

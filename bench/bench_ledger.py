@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._support import (
     BENCH_DATABASE_URL,
     describe,
+    migrate_quietly,
     percentile,
     recreate_database,
     use_bench_database,
@@ -132,11 +133,10 @@ async def main() -> int:
     from backend.ledger import service
     from backend.ledger.keys import public_key_document
     from backend.ledger.sealing import seal
-    from backend.migrations import migrate
 
     await recreate_database()
     await start_engine()
-    await migrate()
+    await migrate_quietly()
     failures = []
 
     rate = await measure_appends()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._support import recreate_database, use_bench_database
+from bench._support import migrate_quietly, recreate_database, use_bench_database
 
 use_bench_database()
 # As in production, jobs (search index updates) go to arq on Redis instead of running inside
@@ -39,7 +39,6 @@ async def main() -> int:
     from backend.app import create_app
     from backend.commands import load_regions
     from backend.db import get_engine, start_engine
-    from backend.migrations import migrate
     from backend.needs.tables import Need
     from backend.pledges.tables import Pledge
     from tests.factories import api_token, make_organisation, make_user
@@ -48,7 +47,7 @@ async def main() -> int:
     redis = Redis.from_url(BENCH_REDIS_URL)
     await redis.flushdb()
     await recreate_database()
-    await migrate()
+    await migrate_quietly()
     await load_regions()
     await start_engine()
     app = create_app()

@@ -28,6 +28,7 @@ os.environ.setdefault("BENCH_DB_NAME", "aidbridge_bench_recommend")
 from bench._support import (
     BENCH_DATABASE_URL,
     describe,
+    migrate_quietly,
     percentile,
     recreate_database,
     use_bench_database,
@@ -100,7 +101,6 @@ async def main() -> int:
 
     from backend.commands import load_regions
     from backend.db import get_engine, start_engine, unit_of_work
-    from backend.migrations import migrate
     from backend.organisations.tables import Organisation
     from backend.recommendations.service import (
         local_today,
@@ -112,7 +112,7 @@ async def main() -> int:
     from tests.factories import make_organisation
 
     await recreate_database()
-    await migrate()
+    await migrate_quietly()
     await load_regions()
     await start_engine()
     today = local_today()

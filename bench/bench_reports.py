@@ -29,6 +29,7 @@ os.environ.setdefault("BENCH_DB_NAME", "aidbridge_bench_reports")
 from bench._support import (
     BENCH_DATABASE_URL,
     describe,
+    migrate_quietly,
     percentile,
     recreate_database,
     use_bench_database,
@@ -172,13 +173,12 @@ async def main() -> int:
     from backend.accounts.tables import Role
     from backend.commands import load_regions
     from backend.db import get_engine, start_engine, unit_of_work
-    from backend.migrations import migrate
     from backend.regions.tables import Region
     from backend.reports.service import build_report
     from tests.factories import make_user
 
     await recreate_database()
-    await migrate()
+    await migrate_quietly()
     await load_regions()
     await start_engine()
     staff = await make_user(Role.staff, username="bench-staff")
