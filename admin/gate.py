@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
@@ -39,6 +40,7 @@ from admin.site import build_site
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.service import get_active_user
 from backend.accounts.tables import Role
+from backend.public_url import public_base_url
 from backend.settings import Settings
 from backend.web.auth import SESSION_USER_KEY
 from backend.web.errors import error_body
@@ -263,12 +265,26 @@ def _labelling(send: Send, tablename: str) -> Send:
     return wrapped
 
 
+class PublicHost(Sequence[str]):
+    """piccolo-admin's allowed hosts (its CSRF check of Origin/Referer over HTTPS): the host
+    of the public address, which is the request's own when ``PUBLIC_BASE_URL`` is unset."""
+
+    def _host(self) -> str | None:
+        return urlsplit(public_base_url()).hostname
+
+    def __contains__(self, value: object) -> bool:
+        return value is not None and value == self._host()
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, index: Any) -> Any:
+        return [self._host() or ""][index]
+
+
 def admin_mount(settings: Settings) -> ASGIRouteHandler:
     """The /admin route: piccolo-admin behind the gate, built once with the app."""
-    host = urlsplit(settings.public_base_url).hostname
-    gate = AdminGate(
-        build_site(production=settings.is_production, allowed_hosts=[host] if host else [])
-    )
+    gate = AdminGate(build_site(production=settings.is_production, allowed_hosts=PublicHost()))
 
     @asgi(MOUNT_PATH, is_mount=True, copy_scope=False, include_in_schema=False, name="admin")
     async def admin_app(scope: LitestarScope, receive: LitestarReceive, send: LitestarSend) -> None:

@@ -10,6 +10,7 @@ case cannot be followed into the case table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from piccolo_admin.endpoints import AdminRouter, FormConfig, TableConfig, create_admin
@@ -187,7 +188,7 @@ def _tables() -> list[TableConfig]:
     ]
 
 
-def build_site(*, production: bool, allowed_hosts: list[str] | None = None) -> AdminRouter:
+def build_site(*, production: bool, allowed_hosts: Sequence[str] = ()) -> AdminRouter:
     """The piccolo-admin ASGI app, built once when the Litestar app is made."""
     site: Any = create_admin(
         tables=_tables(),
@@ -215,7 +216,7 @@ def build_site(*, production: bool, allowed_hosts: list[str] | None = None) -> A
         translations=[SIMPLIFIED_CHINESE, ENGLISH],
         sidebar_links=SIDEBAR_LINKS,
         production=production,
-        allowed_hosts=allowed_hosts or [],
+        allowed_hosts=allowed_hosts,
         page_size=25,
     )
     router: AdminRouter = site

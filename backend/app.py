@@ -67,7 +67,11 @@ from backend.settings import Settings, get_settings, set_settings
 from backend.web.auth import AuthenticationMiddleware
 from backend.web.controllers import HomeController
 from backend.web.errors import EXCEPTION_HANDLERS
-from backend.web.middleware import RequestLogMiddleware, TransactionMiddleware
+from backend.web.middleware import (
+    PublicAddressMiddleware,
+    RequestLogMiddleware,
+    TransactionMiddleware,
+)
 from backend.web.pages import TEMPLATE_GLOBALS, load_inbox_badge
 
 WEB = Path(__file__).parent / "web"
@@ -167,6 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[
             RequestLogMiddleware,
+            PublicAddressMiddleware,
             sessions.middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=UNAUTHENTICATED_PATHS),
             TransactionMiddleware,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,7 +69,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8000
-    public_base_url: str = "http://127.0.0.1:8000"
+    #: The address people reach the site at, for absolute links and QR codes
+    #: (``backend/public_url.py``). Unset: the address each request was sent to.
+    public_base_url: str | None = None
     var_dir: Path = Path("var")
 
     database_url: str | None = Field(default=None, description="postgresql://… ; unset: SQLite")
@@ -130,6 +133,22 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute_var_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _base_url(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().rstrip("/")
+            if not value:
+                return None
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    "PUBLIC_BASE_URL must be an http(s) address, e.g. https://平台地址"
+                )
+            if parts.query or parts.fragment:
+                raise ValueError("PUBLIC_BASE_URL takes no query or fragment")
+        return value
 
     @field_validator("ledger_signing_keys", "blind_index_keys", mode="before")
     @classmethod
@@ -197,6 +216,9 @@ class Settings(BaseSettings):
             self.stripe_publishable_key,
             self.stripe_webhook_secret,
         )
+        if self.smtp_host and not self.public_base_url:
+            # A mail is sent by a job, outside any request: only the setting knows the address.
+            raise InsecureSettingsError("set PUBLIC_BASE_URL for the links in notification e-mails")
         if any(stripe_keys) and not all(stripe_keys):
             # Half a configuration takes money without recording it (no webhook secret).
             raise InsecureSettingsError(

@@ -14,6 +14,7 @@ from litestar import Controller, Request, Response, get
 from backend.disclosure import opendata, platform
 from backend.disclosure.cache import disclosure_cache
 from backend.disclosure.pages import MAX_AGE, not_modified
+from backend.public_url import public_base_url
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 PATHS = [f"/{dataset}.{fmt}" for dataset in opendata.DATASETS for fmt in opendata.FORMATS]
@@ -37,7 +38,9 @@ class DisclosureApiController(Controller):
             data = await platform.platform_disclosure(snapshot)
             return opendata.render(dataset, fmt, data)
 
-        cached = await disclosure_cache.fetch(f"open-data:{name}", snapshot.key, build)
+        # Rows carry absolute links: one copy per public address.
+        key = f"{public_base_url()} open-data:{name}"
+        cached = await disclosure_cache.fetch(key, snapshot.key, build)
         headers = {
             "Cache-Control": f"public, max-age={MAX_AGE}",
             "ETag": f'"{cached.etag}"',

@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.disclosure.platform import PlatformDisclosure
 from backend.disclosure.service import EntryView, NeedLine, OrganisationFacts, utc_iso
-from backend.settings import get_settings
+from backend.public_url import public_base_url
 from matching.disclosure import Totals
 
 DATASETS = ("needs", "organisations", "entries")
@@ -107,7 +107,7 @@ def entry_row(entry: EntryView) -> dict[str, Any]:
 
 
 def rows_of(dataset: str, data: PlatformDisclosure) -> list[dict[str, Any]]:
-    base = get_settings().public_base_url.rstrip("/")
+    base = public_base_url()
     if dataset == "needs":
         return [need_row(line, base) for line in data.needs]
     if dataset == "organisations":

@@ -28,7 +28,7 @@ from backend.disclosure import platform, service
 from backend.disclosure.cache import Cached, disclosure_cache
 from backend.disclosure.timeline import timeline_rows
 from backend.ledger.keys import public_key_document
-from backend.settings import get_settings
+from backend.public_url import absolute_url, public_base_url
 from backend.web.charts import Series, bar_chart, grouped_bar_chart
 from backend.web.pages import current_user, page, yuan
 from matching.disclosure import Totals
@@ -36,10 +36,6 @@ from matching.disclosure import Totals
 MAX_AGE = 60
 #: Needs listed on the platform page; the open-data files carry all of them.
 PLATFORM_NEEDS = 50
-
-
-def absolute_url(path: str) -> str:
-    return get_settings().public_base_url.rstrip("/") + path
 
 
 @functools.lru_cache(maxsize=4096)
@@ -81,7 +77,8 @@ async def cached_page(
     title: str,
     build: Callable[[], Awaitable[bytes]],
 ) -> Response[Any]:
-    cached = await disclosure_cache.fetch(name, version, build)
+    # The content holds absolute links and QR codes: one copy per public address.
+    cached = await disclosure_cache.fetch(f"{public_base_url()} {name}", version, build)
     etag = _etag(request, cached)
     headers = cache_headers(request, etag)
     if not_modified(request, etag):
@@ -226,7 +223,7 @@ class DisclosurePagesController(Controller):
             request,
             "disclosure/open_data.html",
             active="disclosure",
-            base_url=get_settings().public_base_url.rstrip("/"),
+            base_url=public_base_url(),
             key=public_key_document(),
             url=url,
             qr=qr_code(url),

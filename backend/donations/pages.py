@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 
 from backend.accounts.guards import require_roles, user_of
 from backend.accounts.tables import Role
-from backend.disclosure.pages import absolute_url, qr_code
+from backend.disclosure.pages import qr_code
 from backend.donations import offline, service
 from backend.donations.schemas import CharityOption, DonationCreate, OfflineDonationCreate
 from backend.donations.tables import DEFAULT_DONOR_NAME, DonationStatus
@@ -28,6 +28,7 @@ from backend.errors import DomainError
 from backend.needs.schemas import NeedPublic
 from backend.needs.service import public_need
 from backend.pledges.pages import pledge_panel
+from backend.public_url import absolute_url
 from backend.settings import get_settings
 from backend.web.forms import (
     FormErrors,
@@ -163,6 +164,11 @@ class DonationPagesController(Controller):
             active="needs",
             donation=donation,
             disclosure_url=disclosure_url,
+            proof_url=absolute_url(
+                f"/api/v1/ledger/proofs/inclusion/{donation.ledger_entry_id}"
+            )
+            if donation.ledger_entry_id
+            else None,
             qr=qr_code(disclosure_url, "需求信息公开页的二维码"),
         )
 

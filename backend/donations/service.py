@@ -42,6 +42,7 @@ from backend.errors import Conflict, NotFound
 from backend.needs.tables import Need, NeedStatus
 from backend.organisations.tables import Organisation
 from backend.pledges.tables import Pledge, PledgeStatus
+from backend.public_url import absolute_url
 from backend.settings import get_settings
 from matching.vocabulary import NeedKind
 
@@ -377,7 +378,7 @@ def _payment_start(row: dict[str, Any], client_secret: str) -> PaymentStart:
         donation=to_read(row),
         payment_intent_client_secret=client_secret,
         publishable_key=str(settings.stripe_publishable_key),
-        return_url=f"{settings.public_base_url.rstrip('/')}/donations/{row['public_id']}",
+        return_url=absolute_url(f"/donations/{row['public_id']}"),
     )
 
 

@@ -41,6 +41,7 @@ from backend.notifications.tables import (
 )
 from backend.organisations.tables import Organisation
 from backend.policy.service import POLICY_ZONE, int_at
+from backend.public_url import absolute_url
 from backend.recommendations.service import local_today, organisation_row, profile_from_row
 from backend.settings import Settings, get_settings
 from matching.policy_rules import DIGEST_INTERVAL_MINUTES, DIGEST_LISTED_MAX
@@ -489,7 +490,7 @@ def compose(settings: Settings, to: str, title: str, body: str, link: str) -> Em
     message["From"] = sender
     message["To"] = to
     message["Message-ID"] = make_msgid(domain=settings.smtp_host or None)
-    url = settings.public_base_url.rstrip("/") + link
+    url = absolute_url(link, settings)
     message.set_content(
         f"{body}\n\n查看详情：{url}\n\n"
         "此邮件由救助衔接平台自动发送，内容均为已公开的需求信息。"

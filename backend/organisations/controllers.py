@@ -33,7 +33,7 @@ from backend.organisations.schemas import (
     RegistrationRead,
     SuspendRequest,
 )
-from backend.settings import get_settings
+from backend.public_url import public_base_url
 
 REVIEWERS = require_roles(Role.staff, Role.admin)
 
@@ -112,7 +112,7 @@ class OrganisationsApiController(Controller):
         self, request: Request[Any, Any, Any], org_id: FromPath[str]
     ) -> InvitationRead:
         token, expires_at = await members.create_invitation(user_of(request), org_id)
-        url = invitation_url(get_settings().public_base_url, token)
+        url = invitation_url(public_base_url(), token)
         return InvitationRead(url=url, expires_at=expires_at)
 
     @delete(

@@ -35,6 +35,7 @@ from backend.organisations.schemas import (
     SuspendRequest,
 )
 from backend.organisations.tables import ORGANISATION_KIND_LABELS
+from backend.public_url import public_base_url
 from backend.regions.tables import Region
 from backend.web.auth import SESSION_USER_KEY
 from backend.web.forms import FormErrors, clean, flash, form_data, take_flashes, validate
@@ -395,7 +396,7 @@ class OrganisationPagesController(Controller):
     async def invite(self, request: Request[Any, Any, Any], org_id: FromPath[str]) -> Template:
         # Shown once, on this response, and never stored: the table keeps only its hash.
         token, expires_at = await members.create_invitation(user_of(request), org_id)
-        url = invitation_url(str(request.base_url), token)
+        url = invitation_url(public_base_url(), token)
         return await self._members_page(request, org_id, invitation=(url, expires_at))
 
     @post(

@@ -12,6 +12,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.db import Rollback, unit_of_work
 from backend.errors import DomainError
+from backend.public_url import request_base, serving
 
 log = structlog.get_logger("aidbridge.request")
 
@@ -100,3 +101,18 @@ class RequestLogMiddleware:
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
             structlog.contextvars.unbind_contextvars("request_id")
+
+
+class PublicAddressMiddleware:
+    """Absolute links made during a request lead to the address it was sent to, unless
+    ``PUBLIC_BASE_URL`` says otherwise (``backend/public_url.py``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        with serving(request_base(scope)):
+            await self.app(scope, receive, send)

@@ -58,7 +58,7 @@ async def test_need_page_shows_totals_timeline_and_due_date(client: httpx.AsyncC
         assert f'href="/disclosure/verify?entry={entry_id}"' in html
     assert "定期公开" in html  # a running project's next periodic disclosure
     assert '<svg role="img" aria-label="本页链接的二维码"' in html
-    assert f"http://127.0.0.1:8000/disclosure/needs/{need['need_id']}" in html
+    assert f"http://testserver.local/disclosure/needs/{need['need_id']}" in html
     assert "<svg" in html and 'class="chart"' in html
 
 

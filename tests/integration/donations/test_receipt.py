@@ -8,6 +8,7 @@ from datetime import date
 import httpx
 import pytest
 
+from backend.disclosure.pages import qr_code
 from backend.donations.tables import Donation
 from backend.settings import Settings
 from tests.integration.donations.support import donate, fundraising_need
@@ -39,7 +40,12 @@ async def test_receipt_shows_the_donation_and_a_qr_code_to_the_disclosure_page(
     assert donation["id"] in text and donation["ledger_entry_id"] in text
     assert donation["organisation_name"] in text and donation["need_title"] in text
     assert "<svg" in text and 'class="segno"' in text
-    assert f"/disclosure/needs/{need['need_id']}" in text
+    # Absolute links on the address the receipt was asked under, never a fixed one.
+    disclosure = f"http://testserver.local/disclosure/needs/{need['need_id']}"
+    assert str(qr_code(disclosure, "需求信息公开页的二维码")) in text
+    proof = f"http://testserver.local/api/v1/ledger/proofs/inclusion/{donation['ledger_entry_id']}"
+    assert f'href="{proof}"' in text
+    assert "127.0.0.1:8000" not in text
     # Nothing about the household or the bank transfer reaches the public receipt.
     case = need["case"]
     for member in case["members"]:
