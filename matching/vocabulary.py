@@ -114,3 +114,41 @@ def review_cycle_for(programme: Programme, income_stable: bool) -> ReviewCycle:
     if programme == Programme.tekun or income_stable:
         return ReviewCycle.yearly
     return ReviewCycle.half_yearly
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records: an access to personal data or to the audit log itself."""
+
+    case_create = "case.create"
+    case_view = "case.view"
+    case_search = "case.search"
+    case_grant = "case.grant"
+    case_reverify = "case.reverify"
+    referral_create = "referral.create"
+    referral_view = "referral.view"
+    referral_update = "referral.update"
+    referral_review = "referral.review"
+    relative_declare = "relative.declare"
+    disbursement_evidence = "disbursement.evidence"
+    audit_export = "audit.export"
+
+
+AUDIT_ACTION_LABELS = {
+    AuditAction.case_create: "登记救助对象",
+    AuditAction.case_view: "查看救助对象",
+    AuditAction.case_search: "检索救助对象",
+    AuditAction.case_grant: "登记救助记录",
+    AuditAction.case_reverify: "复核救助对象",
+    AuditAction.referral_create: "创建转介",
+    AuditAction.referral_view: "查看转介原文",
+    AuditAction.referral_update: "修改转介",
+    AuditAction.referral_review: "审核转介",
+    AuditAction.relative_declare: "近亲属备案",
+    AuditAction.disbursement_evidence: "下载拨付证明",
+    AuditAction.audit_export: "导出审计日志",
+}
+
+#: Audit actions whose detail is a code of a vocabulary (a grant's kind), shown by its label.
+AUDIT_DETAIL_LABELS: dict[AuditAction, dict[GrantKind, str]] = {
+    AuditAction.case_grant: GRANT_KIND_LABELS,
+}

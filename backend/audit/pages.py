@@ -1,20 +1,24 @@
-"""The audit log page, for auditors and admins: filter by case and user, page by page."""
+"""The audit log page, for auditors and admins: filter by dates, actor, action and case, page
+by page, and download what the filter shows as CSV or Excel."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
-from backend.accounts.guards import require_roles
+from backend.accounts.guards import require_roles, user_of
 from backend.accounts.tables import Role
-from backend.audit.service import entries
+from backend.audit import export
+from backend.audit.params import ACTION_OPTIONS, AuditQuery, to_filter
+from backend.audit.service import PAGE_SIZE, AuditExportTooLarge, entries_for_export, page_of
+from backend.web.forms import FormErrors
 from backend.web.pages import page
+from backend.web.requests import client_ip
 
-PAGE_SIZE = 50
+EXPORT_PATHS = [f"/export.{fmt}" for fmt in export.FORMATS]
 
 
 class AuditPagesController(Controller):
@@ -26,31 +30,85 @@ class AuditPagesController(Controller):
     async def log(
         self,
         request: Request[Any, Any, Any],
+        date_from: FromQuery[str] = "",
+        date_to: FromQuery[str] = "",
+        actor: FromQuery[str] = "",
+        action: FromQuery[str] = "",
         case: FromQuery[str] = "",
         username: FromQuery[str] = "",
         page_number: Annotated[int, QueryParameter(name="page")] = 1,
     ) -> Template:
-        case, username = case.strip(), username.strip()
-        number = max(1, page_number)
-        found = await entries(
-            case_ref=case or None,
-            username=username or None,
-            limit=PAGE_SIZE + 1,  # one more tells whether there is a next page
-            offset=(number - 1) * PAGE_SIZE,
-        )
-
-        def link(to: int) -> str:
-            query = {"case": case, "username": username, "page": to}
-            return "/audit?" + urlencode({k: v for k, v in query.items() if v})
-
-        return page(
-            request,
-            "audit/log.html",
-            active="audit",
-            rows=found[:PAGE_SIZE],
+        query = AuditQuery.of(
+            date_from=date_from,
+            date_to=date_to,
+            actor=actor or username,  # ``username`` as linked before the actor filter
+            action=action,
             case=case,
-            username=username,
-            number=number,
-            previous=link(number - 1) if number > 1 else None,
-            next=link(number + 1) if len(found) > PAGE_SIZE else None,
         )
+        return await _log_page(request, query, page_number)
+
+    @get(EXPORT_PATHS, name="audit_export")
+    async def download(
+        self,
+        request: Request[Any, Any, Any],
+        date_from: FromQuery[str] = "",
+        date_to: FromQuery[str] = "",
+        actor: FromQuery[str] = "",
+        action: FromQuery[str] = "",
+        case: FromQuery[str] = "",
+    ) -> Response[bytes] | Template:
+        fmt = request.url.path.rsplit(".", 1)[-1]
+        query = AuditQuery.of(
+            date_from=date_from, date_to=date_to, actor=actor, action=action, case=case
+        )
+        found, errors = to_filter(query)
+        if errors:
+            return await _log_page(request, query, 1, errors=errors)
+        try:
+            rows = await entries_for_export(user_of(request), found, fmt, ip=client_ip(request))
+        except AuditExportTooLarge as exc:
+            errors.add(exc.field, exc.message)
+            return await _log_page(request, query, 1, errors=errors)
+        return Response(
+            export.render(rows, fmt),
+            media_type=export.MEDIA_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{export.filename(fmt)}"'},
+        )
+
+
+async def _log_page(
+    request: Request[Any, Any, Any],
+    query: AuditQuery,
+    number: int,
+    *,
+    errors: FormErrors | None = None,
+) -> Template:
+    found, mistakes = to_filter(query)
+    errors = errors or mistakes
+    number = max(1, number)
+    result = await page_of(found, number, PAGE_SIZE)
+    pages = max(1, -(-result.total // PAGE_SIZE))
+
+    def link(to: int) -> str:
+        rest = query.query_string(page=to) if to > 1 else query.query_string()
+        return "/audit?" + rest if rest else "/audit"
+
+    return page(
+        request,
+        "audit/log.html",
+        active="audit",
+        status_code=400 if errors else 200,
+        rows=result.items,
+        total=result.total,
+        query=query,
+        values=query.values(),
+        errors=errors,
+        action_options=ACTION_OPTIONS,
+        number=number,
+        pages=pages,
+        first=link(1) if number > 1 else None,
+        previous=link(number - 1) if number > 1 else None,
+        next=link(number + 1) if number < pages else None,
+        last=link(pages) if number < pages else None,
+        export_query=query.query_string(),
+    )

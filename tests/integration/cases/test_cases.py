@@ -210,7 +210,7 @@ async def test_every_personal_data_read_is_audited(
     auditor = await make_user(Role.auditor)
     log = await client.get("/api/v1/audit", headers=await api_token(client, auditor.username))
     assert log.status_code == 200
-    assert [e["action_label"] for e in log.json()][:2] == ["检索救助对象", "查看救助对象"]
+    assert [e["action_label"] for e in log.json()["items"]][:2] == ["检索救助对象", "查看救助对象"]
     assert "王秀英" not in log.text
 
 
