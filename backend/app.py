@@ -64,6 +64,7 @@ from backend.regions.controllers import RegionsApiController
 from backend.reports.controllers import ReportsApiController
 from backend.reports.pages import ReportPagesController
 from backend.settings import Settings, get_settings, set_settings
+from backend.web.assets import ASSET_PATHS, favicon
 from backend.web.auth import AuthenticationMiddleware
 from backend.web.controllers import HomeController
 from backend.web.errors import EXCEPTION_HANDLERS
@@ -75,7 +76,7 @@ from backend.web.middleware import (
 from backend.web.pages import TEMPLATE_GLOBALS, load_inbox_badge
 
 WEB = Path(__file__).parent / "web"
-UNAUTHENTICATED_PATHS = ["^/static/", "^/health/", "^/schema"]
+UNAUTHENTICATED_PATHS = ["^/static/", "^/health/", "^/schema", *ASSET_PATHS]
 
 
 def _session_store(settings: Settings) -> Store:
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     csrf = CSRFConfig(
         secret=settings.session_secret,
         cookie_secure=settings.is_production,
-        exclude=["^/api/", "^/health/"],
+        exclude=["^/api/", "^/health/", *ASSET_PATHS],
     )
 
     # Without Redis, the scheduled jobs run in this process (off in tests unless enabled).
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReportsApiController,
             HealthController,
             admin_mount(settings),
+            favicon,
             create_static_files_router(path="/static", directories=[WEB / "static"]),
         ],
         middleware=[

@@ -69,9 +69,7 @@ class AuditApiController(Controller):
         case: FromQuery[str | None] = None,
     ) -> Response[bytes]:
         fmt = request.url.path.rsplit(".", 1)[-1]
-        found = _filter(
-            date_from=date_from, date_to=date_to, actor=actor, action=action, case=case
-        )
+        found = _filter(date_from=date_from, date_to=date_to, actor=actor, action=action, case=case)
         rows = await entries_for_export(user_of(request), found, fmt, ip=client_ip(request))
         return Response(
             export.render(rows, fmt),

@@ -11,6 +11,7 @@ display name.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,7 @@ from backend.web.forms import (
     undo_on_error,
     validate,
 )
-from backend.web.pages import page
+from backend.web.pages import page, yuan
 
 _KEY_FIELD = "idempotency_key"
 _DONATE_FIELDS = ("organisation_id", "amount_fen", "donor_name")
@@ -164,13 +165,30 @@ class DonationPagesController(Controller):
             active="needs",
             donation=donation,
             disclosure_url=disclosure_url,
-            proof_url=absolute_url(
-                f"/api/v1/ledger/proofs/inclusion/{donation.ledger_entry_id}"
-            )
+            proof_url=absolute_url(f"/api/v1/ledger/proofs/inclusion/{donation.ledger_entry_id}")
             if donation.ledger_entry_id
             else None,
             qr=qr_code(disclosure_url, "需求信息公开页的二维码"),
         )
+
+
+async def _target_choices(targets: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """The offline form's (value, text) options. Two needs may share a title (the same kind
+    of help for two households), so each option also says where, until when and how much is
+    still needed; options that would still read alike name the need's number as well."""
+    described = []
+    for t in targets:
+        need = await public_need(t["need_id"])
+        text = (
+            f"{t['need_title']} · {need.region_name} · {need.deadline.isoformat()}截止 · "
+            f"尚需{yuan(need.remaining_fen)}（{t['organisation_name']}）"
+        )
+        described.append((f"{t['need_id']}|{t['organisation_id']}", text, t["need_id"]))
+    texts = Counter(text for _value, text, _need in described)
+    return [
+        (value, f"{text} · 需求编号 {need_id}" if texts[text] > 1 else text)
+        for value, text, need_id in described
+    ]
 
 
 class OfflineDonationPagesController(Controller):
@@ -193,14 +211,7 @@ class OfflineDonationPagesController(Controller):
         status: int = 200,
     ) -> Template:
         user = user_of(request)
-        targets = await offline.fundraising_targets(user)
-        choices = [
-            (
-                f"{t['need_id']}|{t['organisation_id']}",
-                f"{t['need_title']}（{t['organisation_name']}）",
-            )
-            for t in targets
-        ]
+        choices = await _target_choices(await offline.fundraising_targets(user))
         return page(
             request,
             "donations/offline.html",

@@ -31,7 +31,7 @@ class ScheduledJobsPagesController(Controller):
             flashes=take_flashes(request),
             state=await scheduled.scheduled_jobs(),
             runs=await scheduled.recent_runs(limit=20),
-            labels=scheduled.JOB_LABELS,
+            failed=await scheduled.failed_jobs(limit=20),
         )
 
     @post("/{name:str}/run", status_code=303)

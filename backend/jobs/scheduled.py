@@ -8,6 +8,7 @@ name found in ``SCHEDULE``: the request never chooses which function runs.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +20,14 @@ from backend.jobs.schemas import (
     OUTCOME_LABELS,
     RUNNER_LABELS,
     TRIGGER_LABELS,
+    DeadJobRead,
     JobRunRead,
     Runner,
     RunRequested,
     ScheduledJobRead,
     ScheduledJobs,
 )
+from backend.jobs.service import dead_letters
 from backend.jobs.tables import JobRun, Outcome, Trigger
 from backend.settings import get_settings
 
@@ -34,7 +37,8 @@ class ScheduledJobNotFound(NotFound):
     message = "没有这个定时任务"
 
 
-#: Chinese names and one-line descriptions of the scheduled jobs, by registered name.
+#: Chinese names and one-line descriptions of every job, by registered name (a test checks
+#: that each registered job has one).
 JOB_LABELS: dict[str, tuple[str, str]] = {
     "pledges.expire_overdue_pledges": (
         "认捐到期释放",
@@ -56,6 +60,27 @@ JOB_LABELS: dict[str, tuple[str, str]] = {
         "清理运行记录",
         "删除 90 天前的定时任务运行记录",
     ),
+    # Jobs enqueued by events, not by the schedule: their runs and failures are listed too.
+    "needs.index_need": (
+        "更新需求搜索索引",
+        "需求发布、变更或关闭后，更新需求大厅的搜索索引",
+    ),
+    "notifications.notify_need_published": (
+        "新需求加入通知摘要",
+        "新发布的需求加入相关组织的下一份通知摘要",
+    ),
+    "notifications.email_notification": (
+        "发送摘要邮件",
+        "把一份通知摘要发到组织登记的邮箱",
+    ),
+    "figures.refresh_headline_figures": (
+        "更新首页统计数字",
+        "重新统计首页展示的帮扶数字",
+    ),
+    "donations.process_stripe_event": (
+        "处理在线支付结果",
+        "按支付平台的通知确认或退回一笔在线捐赠",
+    ),
 }
 
 RECENT_RUNS_MAX = 200
@@ -72,12 +97,18 @@ def _label(name: str) -> tuple[str, str]:
     return JOB_LABELS.get(name, (name, ""))
 
 
+def job_label(name: str) -> str:
+    """A job's Chinese name (its registered name only if it has none)."""
+    return _label(name)[0]
+
+
 def _run(row: dict[str, Any] | None) -> JobRunRead | None:
     if row is None:
         return None
     trigger, outcome = Trigger(row["trigger"]), Outcome(row["outcome"])
     return JobRunRead(
         name=row["name"],
+        label=job_label(row["name"]),
         trigger=trigger,
         trigger_label=TRIGGER_LABELS[trigger],
         started_at=row["started_at"],
@@ -121,6 +152,23 @@ async def scheduled_jobs(now: datetime | None = None) -> ScheduledJobs:
             )
         )
     return ScheduledJobs(runner=mode, runner_label=RUNNER_LABELS[mode], jobs=jobs)
+
+
+async def failed_jobs(limit: int = 50) -> list[DeadJobRead]:
+    """The newest dead letters: jobs that failed on their last try."""
+    rows = await dead_letters(limit)
+    return [
+        DeadJobRead(
+            name=row["name"],
+            label=job_label(row["name"]),
+            args=row["args"] if isinstance(row["args"], list) else json.loads(row["args"] or "[]"),
+            error_type=row["error_type"],
+            error_message=row["error_message"],
+            tries=row["tries"],
+            failed_at=row["failed_at"],
+        )
+        for row in rows
+    ]
 
 
 async def recent_runs(name: str | None = None, limit: int = 20) -> list[JobRunRead]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -33,6 +34,7 @@ RUNNER_LABELS = {
 
 class JobRunRead(BaseModel):
     name: str
+    label: str = Field(description="任务的中文名称")
     trigger: Trigger
     trigger_label: str
     started_at: datetime
@@ -53,6 +55,18 @@ class ScheduledJobRead(BaseModel):
     next_run_at: datetime | None = Field(description="下次运行时间；未启用定时运行时为空")
     last_run: JobRunRead | None
     last_failure: JobRunRead | None = Field(description="最近一次失败（含将重试的失败）")
+
+
+class DeadJobRead(BaseModel):
+    """A job that failed for good (its last try): kept until someone looks into it."""
+
+    name: str
+    label: str
+    args: list[Any] = Field(description="任务参数（只有编号，没有个人信息）")
+    error_type: str
+    error_message: str
+    tries: int
+    failed_at: datetime
 
 
 class ScheduledJobs(BaseModel):

@@ -36,7 +36,9 @@ class TransactionMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["path"].startswith(("/static/", "/health/")):
+        if scope["type"] != ScopeType.HTTP or scope["path"].startswith(
+            ("/static/", "/health/", "/favicon.ico")
+        ):
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []

@@ -14,7 +14,7 @@ from backend.accounts.tables import Role
 from backend.donations.tables import Donation
 from backend.ledger.tables import LedgerEntry
 from tests.factories import api_token, make_user, web_login
-from tests.integration.donations.support import fundraising_need
+from tests.integration.donations.support import fundraising_need, pledge_money, publish_need
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -107,3 +107,20 @@ async def test_offline_page_records_a_transfer_once(client: httpx.AsyncClient) -
     assert await Donation.select(Donation.amount_fen, Donation.donor_name) == [
         {"amount_fen": 100_050, "donor_name": "爱心人士"}
     ]
+
+
+async def test_two_needs_of_one_title_read_differently_in_the_form(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await fundraising_need(client, pledge_fen=50_000)
+    second = await publish_need(client, amount_fen=200_000)
+    assert second["need"]["title"] == first["need"]["title"]
+    await pledge_money(client, second["need"]["id"], first["org_id"], 80_000)
+    await web_login(client, first["member"].username)
+    html = (await client.get("/donations/offline")).text
+    options = dict(re.findall(r'<option value="([^"|]+\|[^"]+)"[^>]*>([^<]+)</option>', html))
+    assert len(options) == 2
+    texts = list(options.values())
+    assert texts[0] != texts[1]
+    assert all("尚需" in text and "截止" in text for text in texts)
+    assert any("¥1,500.00" in text for text in texts)  # 2,000 less the 500 pledged

@@ -8,6 +8,7 @@ job now uses a job of its own.
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 from litestar import Litestar
 
 from backend.accounts.tables import Role
-from backend.jobs.tables import JobRun
+from backend.jobs.tables import DeadJob, JobRun
 from backend.jobs.worker import SCHEDULE
 from backend.settings import Settings, set_settings
 from tests.factories import api_token, csrf_token, make_user, web_login
@@ -223,3 +224,37 @@ async def test_run_now_through_the_arq_worker_runs_once(
     await asyncio.sleep(1.5)  # time enough for a second run, were one queued
     [run] = [r for r in await _runs("pledges.expire_overdue_pledges") if r["trigger"] == "manual"]
     assert run["outcome"] == "ok"
+
+
+def test_every_registered_job_has_a_chinese_label() -> None:
+    from backend.jobs.registry import registered_jobs
+    from backend.jobs.scheduled import JOB_LABELS
+
+    missing = sorted(set(registered_jobs()) - set(JOB_LABELS))
+    assert not missing, f"label these jobs in backend/jobs/scheduled.py: {missing}"
+    for label, description in JOB_LABELS.values():
+        assert re.search(r"[\u4e00-\u9fff]", label) and re.search(r"[\u4e00-\u9fff]", description)
+
+
+async def test_event_jobs_and_failures_are_shown_by_their_labels(
+    client: httpx.AsyncClient,
+) -> None:
+    await _record("needs.index_need", "ok", 5)
+    await DeadJob.insert(
+        DeadJob(
+            name="notifications.email_notification",
+            args="[42]",
+            error_type="SMTPServerDisconnected",
+            error_message="Connection unexpectedly closed",
+            tries=5,
+        )
+    )
+    await web_login(client, (await make_user(Role.admin)).username)
+    html = (await client.get("/manage/jobs")).text
+    assert "更新需求搜索索引" in html and "发送摘要邮件" in html and "5 次" in html
+    # What a reader sees names no job by its code; the exception sits folded under 错误详情.
+    visible = re.sub(r"<details.*?</details>|<[^>]*>", " ", html, flags=re.S)
+    assert not re.search(r"\b[a-z]+\.[a-z_]+\b", visible), re.search(
+        r"\b[a-z]+\.[a-z_]+\b", visible
+    )
+    assert "<summary>错误详情</summary><p><code>SMTPServerDisconnected</code>" in html
