@@ -10,12 +10,12 @@ Every request to /admin goes through ``AdminGate`` before piccolo-admin sees it:
 * the identity reaches piccolo-admin through the scope: its private API's session backend is
   replaced by ``AidBridgeBackend``, which trusts only what this gate put there;
 * one CSRF token serves both CSRF checks (see ``_share_csrf_cookie``);
-* the tables' JSON schemas get their Chinese labels (``admin.labels``).
+* everything an admin reads is Chinese: the page and its script (``admin.page``,
+  ``admin.l10n``), the schemas, and every error, which names its field (``admin.responses``).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any, cast
@@ -29,14 +29,26 @@ from litestar.types import Scope as LitestarScope
 from litestar.types import Send as LitestarSend
 from litestar.utils.scope.state import ScopeState
 from piccolo_admin.endpoints import AdminRouter
+from pydantic import BaseModel
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.routing import Mount
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from admin.labels import label_schema
-from admin.site import build_site
+from admin.labels import TABLE_NAMES, label_form_schema, label_references, label_schema
+from admin.lookups import form_choices, table_choices
+from admin.page import Bundle, localise_page
+from admin.responses import (
+    check_write,
+    chinese_error,
+    edit_model,
+    read_body,
+    replay,
+    rewriting,
+    schema_rewrite,
+)
+from admin.site import CREATABLE, EDITABLE, build_site
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.service import get_active_user
 from backend.accounts.tables import Role
@@ -53,13 +65,11 @@ SCOPE_KEY = "aidbridge.admin"
 _REFUSED = re.compile(r"^/(public/login|api/change-password|api/mfa-setup)(/|$)")
 _LOGOUT = "/public/logout/"
 _SCHEMA = re.compile(r"^/api/tables/([a-z0-9_]+)/schema/$")
-
-#: Added to piccolo-admin's page: its own login screen is replaced by AidBridge's.
-_LOGIN_REDIRECT = (
-    "<script>(function(){function go(){if(location.hash.indexOf('#/login')===0)"
-    "{location.replace('/login?next='+encodeURIComponent('/admin/'));}}"
-    "go();window.addEventListener('hashchange',go);})();</script>"
-)
+_FORM_SCHEMA = re.compile(r"^/api/forms/([^/]+)/schema/$")
+_FORM = re.compile(r"^/api/forms/([^/]+)/$")
+_ROW = re.compile(r"^/api/tables/([a-z0-9_]+)/[^/]+/$")
+_TABLE = re.compile(r"^/api/tables/([a-z0-9_]+)/$")
+_REFERENCES = re.compile(r"^/api/tables/([a-z0-9_]+)/references/$")
 
 NOT_LOGGED_IN = ("not_authenticated", "请先登录")
 ADMIN_ONLY = ("admin_only", "只有平台管理员可以进入后台管理")
@@ -109,9 +119,6 @@ def _trust_the_gate(site: AdminRouter) -> None:
     if mount is None or not isinstance(mount.app, AuthenticationMiddleware):
         raise RuntimeError("piccolo-admin's /api mount has changed; review admin.gate")
     mount.app = AuthenticationMiddleware(mount.app.app, backend=AidBridgeBackend())
-    site.template = site.template.replace('<html lang="en">', '<html lang="zh-CN">').replace(
-        "</head>", _LOGIN_REDIRECT + "</head>"
-    )
 
 
 def _wants_html(scope: Scope) -> bool:
@@ -127,7 +134,12 @@ def _full_path(scope: Scope) -> str:
 class AdminGate:
     def __init__(self, site: AdminRouter) -> None:
         _trust_the_gate(site)
+        self.bundle = Bundle(site, TABLE_NAMES)
+        site.template = localise_page(site.template, site.site_name)
         self.site = site
+        self.forms: dict[str, type[BaseModel]] = {
+            slug: form.pydantic_model for slug, form in site.form_config_map.items()
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # piccolo-admin has no websockets
@@ -162,10 +174,47 @@ class AdminGate:
         child["root_path"] = MOUNT_PATH
         child[SCOPE_KEY] = user
         child["headers"] = _share_csrf_cookie(scope)
-        schema = _SCHEMA.match(sub)
-        if schema:
-            send = _labelling(send, schema.group(1))
+        method = scope["method"]
+        if method in ("GET", "HEAD") and sub == self.bundle.path:
+            await self.bundle.serve(scope, send)
+            return
+        if sub.startswith("/api/"):
+            send = await self._in_chinese(sub, method, send)
+            write = self._write_model(sub, method)
+            if write is not None:
+                body = await read_body(receive)
+                refusal = check_write(write, body)
+                if refusal is not None:
+                    await _answer(send, 422, refusal)
+                    return
+                receive = replay(body)
         await self.site(child, receive, send)
+
+    async def _in_chinese(self, sub: str, method: str, send: Send) -> Send:
+        """``send``, rewriting what piccolo-admin answers into Chinese."""
+        table = _SCHEMA.match(sub)
+        if table and method == "GET":
+            name, dynamic = table.group(1), await table_choices(table.group(1))
+            return rewriting(send, schema_rewrite(lambda s: label_schema(name, s, dynamic)))
+        if _REFERENCES.match(sub) and method == "GET":
+            return rewriting(send, schema_rewrite(label_references))
+        if _FORM_SCHEMA.match(sub) and method == "GET":
+            found = await form_choices()
+            return rewriting(send, schema_rewrite(lambda s: label_form_schema(s, found)))
+        return rewriting(send, chinese_error)
+
+    def _write_model(self, sub: str, method: str) -> type[BaseModel] | None:
+        """The model a write's body must fit, for the writes piccolo-admin accepts."""
+        form = _FORM.match(sub)
+        if form and method == "POST":
+            return self.forms.get(form.group(1))
+        row = _ROW.match(sub)
+        if row and method == "PATCH" and row.group(1) in EDITABLE:
+            return edit_model(EDITABLE[row.group(1)], partial=True)
+        table = _TABLE.match(sub)
+        if table and method == "POST" and table.group(1) in CREATABLE:
+            return edit_model(CREATABLE[table.group(1)], partial=False)
+        return None
 
     @staticmethod
     async def _session_user(scope: Scope) -> CurrentUser | None:
@@ -237,32 +286,10 @@ def _share_csrf_cookie(scope: Scope) -> list[tuple[bytes, bytes]]:
     return [(k, v) for k, v in headers if k != b"cookie"] + [(b"cookie", jar.encode("latin-1"))]
 
 
-def _labelling(send: Send, tablename: str) -> Send:
-    """Rewrite a table's JSON schema response with the Chinese labels."""
-    start: dict[str, Any] = {}
-    chunks: list[bytes] = []
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            start.update(message)
-            return
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
-        chunks.append(message.get("body", b""))
-        if message.get("more_body"):
-            return
-        body = b"".join(chunks)
-        if start.get("status") == 200:
-            body = json.dumps(
-                label_schema(tablename, json.loads(body)), ensure_ascii=False
-            ).encode()
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
-
-    return wrapped
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class PublicHost(Sequence[str]):

@@ -100,7 +100,7 @@ async def _check_region_exists(code: str, field: str) -> None:
 async def user_pre_patch(row_id: Any, values: dict[Any, Any], request: Request) -> dict[Any, Any]:
     named = _by_name(values)
     if named.pop("password_hash", None):
-        raise refuse(400, "密码不能在后台修改：密码只以 argon2 摘要保存，请让用户重新设置")
+        raise refuse(400, "密码：不能在后台修改，密码只以 argon2 摘要保存")
     current = (
         await User.select(User.role, User.region_code, User.is_active)
         .where(User.id == int(row_id))
@@ -111,15 +111,15 @@ async def user_pre_patch(row_id: Any, values: dict[Any, Any], request: Request) 
     if "username" in named:
         username = str(named["username"] or "").strip().lower()
         if not _USERNAME.match(username):
-            raise refuse(400, "用户名须为 3–64 位字母、数字、下划线、点或连字符")
+            raise refuse(400, "用户名：须为 3–64 位字母、数字、下划线、点或连字符")
         named["username"] = username
     role = named.get("role", current["role"])
     if role not in {r.value for r in Role}:
-        raise refuse(400, "角色无效")
+        raise refuse(400, "角色：请从列表中选择")
     region = named.get("region_code", current["region_code"]) or None
     if Role(role) in REGION_SCOPED_ROLES:
         if not region:
-            raise refuse(400, "民政工作人员和审核人员必须指定管辖地区")
+            raise refuse(400, "管辖地区：民政工作人员和审核人员必须指定管辖地区")
         await _check_region_exists(str(region), "管辖地区")
         named["region_code"] = region
     elif "role" in named or "region_code" in named:
@@ -127,7 +127,7 @@ async def user_pre_patch(row_id: Any, values: dict[Any, Any], request: Request) 
     if int(row_id) == admin_id(request) and (
         role != Role.admin or named.get("is_active", current["is_active"]) is False
     ):
-        raise refuse(400, "不能停用自己的账号或取消自己的管理员角色")
+        raise refuse(400, "启用、角色：不能停用自己的账号或取消自己的管理员角色")
     _logged("app_user", row_id, request, sorted(named))
     return _with(User, named)
 
@@ -142,7 +142,7 @@ def _clean_organisation(named: dict[str, Any]) -> None:
         except PydanticCustomError as exc:
             raise refuse(400, str(exc.message())) from None
     if "kind" in named and named["kind"] not in {k.value for k in OrganisationKind}:
-        raise refuse(400, "组织类型无效")
+        raise refuse(400, "组织类型：请从列表中选择")
     for field, label in (
         ("monthly_capacity_fen", "每月可投入资金"),
         ("monthly_capacity_hours", "每月可投入服务时长"),
@@ -178,7 +178,7 @@ async def organisation_pre_patch(
     if current is None:
         raise refuse(404, "未找到该组织")
     if "public_id" in named and named["public_id"] != current["public_id"]:
-        raise refuse(400, "组织的公开编号不能修改")
+        raise refuse(400, "公开编号：组织的公开编号不能修改")
     named.pop("public_id", None)
     _clean_organisation(named)
     if "service_regions" in named:
@@ -188,7 +188,7 @@ async def organisation_pre_patch(
         named.setdefault("verified_at", datetime.now(UTC))
     reason = named.get("suspended_reason", current["suspended_reason"])
     if named.get("suspended") and not str(reason or "").strip():
-        raise refuse(400, "暂停组织时请填写暂停原因")
+        raise refuse(400, "暂停原因：暂停组织时请填写暂停原因")
     _logged("organisation", row_id, request, sorted(named))
     return _with(Organisation, named)
 
@@ -224,7 +224,7 @@ async def create_region(code: str, name: str, request: Request) -> None:
 async def region_pre_patch(row_id: Any, values: dict[Any, Any], request: Request) -> dict[Any, Any]:
     named = _by_name(values)
     if "code" in named and named["code"] != row_id:
-        raise refuse(400, "区划代码不能修改：请新建地区")
+        raise refuse(400, "区划代码：不能修改，请新建地区")
     named.pop("code", None)
     try:
         level, parent = _region_shape(str(row_id))
@@ -232,7 +232,7 @@ async def region_pre_patch(row_id: Any, values: dict[Any, Any], request: Request
         raise refuse(400, str(exc)) from None
     named["level"], named["parent_code"] = level, parent  # fixed by the code itself
     if "name" in named and not str(named["name"] or "").strip():
-        raise refuse(400, "请填写地区名称")
+        raise refuse(400, "名称：请填写地区名称")
     _logged("region", row_id, request, sorted(named))
     return _with(Region, named)
 
@@ -242,7 +242,7 @@ async def region_pre_patch(row_id: Any, values: dict[Any, Any], request: Request
 
 async def membership_pre_save(row: Table, request: Request) -> Table:
     if row.role not in {r.value for r in MembershipRole}:  # type: ignore[attr-defined]
-        raise refuse(400, "成员角色须为 owner 或 member")
+        raise refuse(400, "成员角色：须为「负责人」或「成员」")
     return row
 
 
@@ -251,6 +251,6 @@ async def membership_pre_patch(
 ) -> dict[Any, Any]:
     named = _by_name(values)
     if "role" in named and named["role"] not in {r.value for r in MembershipRole}:
-        raise refuse(400, "成员角色须为 owner 或 member")
+        raise refuse(400, "成员角色：须为「负责人」或「成员」")
     _logged("membership", row_id, request, sorted(named))
     return values

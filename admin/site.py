@@ -13,50 +13,59 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from piccolo.table import Table
 from piccolo_admin.endpoints import AdminRouter, FormConfig, TableConfig, create_admin
-from piccolo_admin.translations.data import ENGLISH, SIMPLIFIED_CHINESE
+from piccolo_admin.translations.data import SIMPLIFIED_CHINESE
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.crud.validators import Validators
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from starlette.requests import Request
 
 from admin import rules
+from admin.labels import choices
 from backend.accounts import service as accounts
 from backend.accounts.schemas import UserCreate
-from backend.accounts.tables import LoginAttempt, Membership, Role, User
-from backend.audit.tables import AuditEntry
+from backend.accounts.tables import ROLE_LABELS, LoginAttempt, Membership, Role, User
 from backend.errors import DomainError
-from backend.jobs.tables import DeadJob
 from backend.organisations.tables import Organisation
-from backend.policy.tables import PolicyParameter
 from backend.regions.tables import Region
+from backend.web.forms import describe
 
 #: Links in the sidebar to pages of the main site that own a task piccolo-admin must not do.
 SIDEBAR_LINKS = {
     "政策参数": "/manage/policy",
-    "定时任务": "/manage/jobs",
-    "审计日志（按对象检索）": "/audit",
+    "定时任务与失败任务": "/manage/jobs",
+    "审计日志": "/audit",
     "组织认证队列": "/organisations/review",
     "返回平台首页": "/",
 }
 
-ACCOUNTS, PLACES, RECORDS = "账号与组织", "地区与政策", "日志与运维"
+ACCOUNTS, PLACES, RECORDS = "账号与组织", "地区", "日志"
+
+
+def _choices_of(labels: dict[Any, str]) -> dict[str, Any]:
+    """A form field's choices, as ``admin.l10n`` makes custom forms offer them."""
+    return {"extra": {"choices": choices(labels)}}
 
 
 class NewUser(BaseModel):
-    """The create-user form: the same rules as ``POST /api/v1/users`` and the CLI."""
+    """The create-user form. Its fields only collect what was typed or picked; the rules (and
+    the password policy) are those of ``POST /api/v1/users`` and the CLI: the accounts service's
+    ``UserCreate``, whose every complaint is shown beside the form in Chinese."""
 
-    username: str = Field(title="用户名", min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-    display_name: str = Field(title="显示名称", min_length=1, max_length=100)
-    password: SecretStr = Field(title="初始密码（至少 10 位）", min_length=10, max_length=256)
-    role: Role = Field(title="角色")
-    region_code: str | None = Field(
-        default=None, title="管辖地区代码（民政工作人员、审核人员必填）", pattern=r"^\d{12}$"
+    username: str = Field(title="用户名（3–64 位字母、数字、下划线、点或连字符）", max_length=64)
+    display_name: str = Field(title="显示名称", max_length=100)
+    password: SecretStr = Field(title="初始密码（至少 10 位）", max_length=256)
+    #: Optional here so that a missing role is said together with every other problem.
+    role: Role | None = Field(
+        default=None,
+        title="角色",
+        json_schema_extra=_choices_of({r.value: ROLE_LABELS[r] for r in Role}),
     )
-    organisation_id: str | None = Field(
-        default=None, title="所属组织公开编号（组织成员必填）", max_length=24
-    )
+    #: Choices read from the database when the form opens (``admin.lookups``).
+    region_code: str | None = Field(default=None, title="管辖地区（民政工作人员、审核人员必选）")
+    organisation_id: str | None = Field(default=None, title="所属组织（组织成员必选）")
 
 
 class NewRegion(BaseModel):
@@ -72,34 +81,62 @@ async def create_region(request: Request, data: NewRegion) -> str:
 
 
 async def create_user(request: Request, data: NewUser) -> str:
-    """Creates the account through the accounts service, so the password is hashed with argon2.
-
-    piccolo-admin shows a ``ValueError``'s message beside the form.
-    """
+    """Creates the account through the accounts service, so the password is hashed with argon2
+    after the platform's password rules. piccolo-admin shows a ``ValueError``'s message beside
+    the form, one line per problem (``admin.l10n``)."""
     try:
-        user = await accounts.create_user(
-            UserCreate(
-                username=data.username,
-                display_name=data.display_name,
-                password=data.password.get_secret_value(),
-                role=data.role,
-                region_code=data.region_code or None,
-                organisation_id=data.organisation_id or None,
-            )
-        )
+        typed: dict[str, Any] = {
+            "username": data.username.strip(),
+            "display_name": data.display_name.strip(),
+            "password": data.password.get_secret_value(),
+            "region_code": data.region_code or None,
+            "organisation_id": data.organisation_id or None,
+        }
+        if data.role is not None:  # none picked: said as "请选择角色"
+            typed["role"] = data.role
+        wanted = UserCreate.model_validate(typed)
+        user = await accounts.create_user(wanted)
+    except ValidationError as exc:
+        said = [describe(UserCreate, err)[1] for err in exc.errors()]
+        raise ValueError("\n".join(dict.fromkeys(said))) from None
     except DomainError as exc:
         raise ValueError(exc.message) from None
     rules.log.info("admin_user_created", user_id=user.id, admin_id=rules.admin_id(request))
     return f"已创建用户 {user.username}（编号 {user.id}）"
 
 
+#: Tables whose rows may be edited here, and created here, by name (the gate checks the body).
+EDITABLE: dict[str, type[Table]] = {
+    "app_user": User,
+    "organisation": Organisation,
+    "membership": Membership,
+    "region": Region,
+}
+CREATABLE: dict[str, type[Table]] = {"membership": Membership}
+
+
 def _tables() -> list[TableConfig]:
-    user_columns = [c for c in User._meta.columns if c._meta.name != "password_hash"]
+    """The policy parameters, the audit log and the failed jobs are not here: each has a page
+    of the site that shows it better (history by region, filters and exports, job names), and
+    the sidebar links to it."""
     return [
         TableConfig(
             User,
-            visible_columns=user_columns,
-            visible_filters=[User.username, User.role, User.region_code, User.is_active],
+            visible_columns=[
+                User.username,
+                User.display_name,
+                User.role,
+                User.region_code,
+                User.is_active,
+                User.last_login_at,
+            ],
+            visible_filters=[
+                User.username,
+                User.display_name,
+                User.role,
+                User.region_code,
+                User.is_active,
+            ],
             validators=rules.no_create_no_delete(
                 "请用左侧「新建用户」表单创建用户（密码以 argon2 加密保存）",
                 "用户不能删除：请取消勾选「启用」以停用账号",
@@ -111,7 +148,6 @@ def _tables() -> list[TableConfig]:
         TableConfig(
             Organisation,
             visible_columns=[
-                Organisation.id,
                 Organisation.name,
                 Organisation.kind,
                 Organisation.uscc,
@@ -125,6 +161,7 @@ def _tables() -> list[TableConfig]:
                 Organisation.kind,
                 Organisation.uscc,
                 Organisation.verified,
+                Organisation.public_fundraising,
                 Organisation.suspended,
             ],
             validators=rules.no_create_no_delete(
@@ -137,6 +174,7 @@ def _tables() -> list[TableConfig]:
         ),
         TableConfig(
             Membership,
+            visible_filters=[Membership.user, Membership.organisation, Membership.role],
             hooks=[
                 Hook(hook_type=HookType.pre_save, callable=rules.membership_pre_save),
                 Hook(hook_type=HookType.pre_patch, callable=rules.membership_pre_patch),
@@ -155,32 +193,16 @@ def _tables() -> list[TableConfig]:
             ),
             hooks=[Hook(hook_type=HookType.pre_patch, callable=rules.region_pre_patch)],
             menu_group=PLACES,
-            link_column=Region.name,
-        ),
-        TableConfig(
-            PolicyParameter,
-            validators=rules.read_only(
-                "政策参数在此只读：请在「政策参数」页面修改，那里会校验取值"
-            ),
-            menu_group=PLACES,
-            order_by=[OrderBy(PolicyParameter.name), OrderBy(PolicyParameter.effective_from)],
-        ),
-        TableConfig(
-            AuditEntry,
-            exclude_visible_columns=[AuditEntry.case],
-            exclude_visible_filters=[AuditEntry.case],
-            validators=rules.read_only("审计日志只能追加，不能修改或删除"),
-            menu_group=RECORDS,
-            order_by=[OrderBy(AuditEntry.id, ascending=False)],
-        ),
-        TableConfig(
-            DeadJob,
-            validators=rules.read_only("失败任务记录只读：请在「定时任务」页面重试"),
-            menu_group=RECORDS,
-            order_by=[OrderBy(DeadJob.failed_at, ascending=False)],
         ),
         TableConfig(
             LoginAttempt,
+            visible_columns=[
+                LoginAttempt.username,
+                LoginAttempt.ip,
+                LoginAttempt.succeeded,
+                LoginAttempt.at,
+            ],
+            link_column=LoginAttempt.username,
             validators=rules.read_only("登录记录只读"),
             menu_group=RECORDS,
             order_by=[OrderBy(LoginAttempt.at, ascending=False)],
@@ -198,7 +220,7 @@ def build_site(*, production: bool, allowed_hosts: Sequence[str] = ()) -> AdminR
                 pydantic_model=NewUser,
                 endpoint=create_user,
                 description=(
-                    "创建平台账号；密码以 argon2 加密保存，也可用命令 aidbridge create-user。"
+                    "创建平台账号：用户名、密码和管辖地区按平台统一的规则检查，密码加密保存。"
                 ),
                 form_group="账号",
             ),
@@ -213,7 +235,7 @@ def build_site(*, production: bool, allowed_hosts: Sequence[str] = ()) -> AdminR
         auto_include_related=False,
         site_name="救助衔接平台 · 后台管理",
         default_language_code="zh-CN",
-        translations=[SIMPLIFIED_CHINESE, ENGLISH],
+        translations=[SIMPLIFIED_CHINESE],
         sidebar_links=SIDEBAR_LINKS,
         production=production,
         allowed_hosts=allowed_hosts,

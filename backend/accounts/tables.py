@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from piccolo.columns import Boolean, ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from backend.organisations.tables import Organisation
@@ -44,10 +45,18 @@ class User(Table, tablename="app_user"):
     created_at = Timestamptz()
     last_login_at = Timestamptz(null=True, default=None)
 
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a reference to a user reads in the back office (``admin``)."""
+        return Readable(template="%s（%s）", columns=[cls.display_name, cls.username])
+
 
 class MembershipRole(StrEnum):
     owner = "owner"
     member = "member"
+
+
+MEMBERSHIP_ROLE_LABELS = {MembershipRole.owner: "负责人", MembershipRole.member: "成员"}
 
 
 class Membership(Table, tablename="membership"):

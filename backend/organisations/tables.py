@@ -19,6 +19,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.base import OnDelete
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 
@@ -60,6 +61,11 @@ class Organisation(Table, tablename="organisation"):
     suspended = Boolean(default=False)
     suspended_reason = Text(default="")
     verified_at = Timestamptz(null=True, default=None)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How a reference to an organisation reads in the back office (``admin``)."""
+        return Readable(template="%s", columns=[cls.name])
 
 
 class Invitation(Table, tablename="organisation_invitation"):
