@@ -14,11 +14,17 @@ STATIC = Path(__file__).resolve().parent.parent / "backend" / "web" / "static"
 BRAND = (0x0B, 0x5C, 0xAD)  # --brand in app.css
 CORNER = 0.1875  # corner radius, as a share of the side
 
-SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img" aria-label="救助衔接平台">
-  <rect width="64" height="64" rx="12" fill="#0b5cad"/>
-  <path d="M32 52C20 43 12 36 12 26.5 12 20.5 16.7 16 22.3 16c4 0 7.6 2.2 9.7 5.6C34.1 18.2 37.7 16 41.7 16 47.3 16 52 20.5 52 26.5 52 36 44 43 32 52z" fill="#fff"/>
-</svg>
-"""
+HEART = (
+    "M32 52C20 43 12 36 12 26.5 12 20.5 16.7 16 22.3 16c4 0 7.6 2.2 9.7 5.6"
+    "C34.1 18.2 37.7 16 41.7 16 47.3 16 52 20.5 52 26.5 52 36 44 43 32 52z"
+)
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img" '
+    'aria-label="救助衔接平台">\n'
+    '  <rect width="64" height="64" rx="12" fill="#0b5cad"/>\n'
+    f'  <path d="{HEART}" fill="#fff"/>\n'
+    "</svg>\n"
+)
 
 
 def _in_square(x: float, y: float) -> bool:

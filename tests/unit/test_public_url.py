@@ -1,4 +1,5 @@
-"""The base of absolute links: ``PUBLIC_BASE_URL``, else the request's address, else the server's."""
+"""The base of absolute links: ``PUBLIC_BASE_URL``, else the request's address, else the
+server's own."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def test_request_base(given: dict[str, Any], expected: str | None) -> None:
 def test_setting_wins_then_request_then_server() -> None:
     before = Settings()
     try:
-        set_settings(Settings(public_base_url=None, host="0.0.0.0", port=8123))  # noqa: S104
+        set_settings(Settings(public_base_url=None, host="0.0.0.0", port=8123))
         assert public_base_url() == "http://127.0.0.1:8123"  # a job: no request to ask
         with serving("https://aid.example.org"):
             assert absolute_url("/disclosure") == "https://aid.example.org/disclosure"
