@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from matching.anonymiser.known import Form, familiar_replacement, text_key
+from matching.anonymiser.forms import Form, text_key
+from matching.anonymiser.known_names import familiar_replacement
 from matching.anonymiser.model import Finding
 from matching.anonymiser.places import overlaps
 from matching.anonymiser.segment import Words
@@ -34,7 +35,12 @@ ROLE_WORDS = word_set(
     "监护人 联系人 邻居 老人 儿媳 女婿 公公 婆婆 岳父 岳母 继父 继母 养父 养母 配偶 前妻 前夫 "
     "同学 班主任 网格员 社工 村医 医生 主治医生 护士 委托人 代理人 学生 孩子 小孩 女孩 男孩 本人 "
     "姓名 名叫 叫 名为 大哥 大姐 二哥 二姐 叔叔 阿姨 舅舅 姑姑 伯伯 侄子 侄女 外甥 外甥女 "
-    "户籍人 残疾人 困难户 低保户 对象 救助对象 当事人 志愿者 负责人 法定代表人"
+    "户籍人 残疾人 困难户 低保户 对象 救助对象 当事人 志愿者 负责人 法定代表人 患儿 其孙 其孙女 "
+    "丈夫 前夫 男友 女友 男朋友 女朋友 同事 工友 房东 村干部 书记 主任 老师 校长 经办人 "
+    "紧急联系人 家属 亲属 堂兄 堂姐 堂弟 堂妹 表哥 表姐 表弟 表妹 小孙子 小孙女 大儿子 小儿子 "
+    "大女儿 小女儿 二儿子 二女儿 老大 老二 老三 幼子 幼女 独子 独女 亲戚 朋友 好友 室友 病友 "
+    "乳名 小名 昵称 网名 大名 原名 曾用名 叫做 唤作 名字 学生 小朋友 儿童 宝宝 孙辈 嫂子 弟媳 "
+    "姐夫 妹夫 连襟 亲家 侄孙 曾孙 户主为 申请人为 患者为 其母 其父 其兄 其姐 其弟 其妹"
 )
 
 #: Words a need is made of that jieba tags (or a cue would mistake) as names.
@@ -54,8 +60,14 @@ KEEP_WORDS = ROLE_WORDS | word_set(
     "杭州道 新港 新河 新北 江北 观音桥 红旗河沟 鲤鱼池 五里店 大石坝 石马河 华新街 寸滩 "
     "郭家沱 唐家沱 铁山坪 鱼嘴 复盛 五宝 沙坪坝 杨家坪 解放碑 泰山 岱庙 岱岳 财源 泰前 "
     "上高 徐家楼 省庄 邱家店 红门 天外村 "
+    # body, work and care words whose first character is also a surname (左小腿, 全职)
+    "左小腿 右小腿 左大腿 右大腿 左上肢 右上肢 左下肢 右下肢 左手 右手 左脚 右脚 左眼 右眼 "
+    "左耳 右耳 "
+    "左腿 右腿 左臂 右臂 左侧 右侧 全职 全日 全天 全家 全部 全身 全程 全额 全年 全托 半职 "
+    "常规 常驻 周末 周岁 周边 周期 高龄 高位 高位截瘫 高烧 高热 向日葵 关节 关节炎 关爱 "
+    "万幸 包括 齐心 易感 韦氏 牛奶 石膏 钱款 金额 黄疸 白细胞 红细胞 "
     # placeholders the anonymiser writes
-    "某某 小某 老某 阿某"
+    "某某 小某 老某 阿某 某仔 某妈"
 )
 
 _NAME_FLAGS = frozenset({"nr", "nrfg", "nrt"})
@@ -91,6 +103,8 @@ def _looks_like_name(word: str) -> bool:
 
 
 def _is_place_name(word: str) -> bool:
+    if word[-1] in "镇乡县区市省村":
+        return True
     return len(word) >= 3 and (
         word[-1] in _PLACE_ENDINGS or (word[-2] == "家" and word[-1] in _PLACE_AFTER_JIA)
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matching.anonymiser.model import REPLACEMENTS, Finding
 from matching.anonymiser.segment import Token, Words
@@ -20,9 +20,11 @@ from matching.anonymiser.text import word_set
 
 # --- spans that are kept -------------------------------------------------------------------
 
+#: Institutions that serve a whole city or more: a fact of the need, never an identifier. A
+#: village clinic (卫生室) or a private 诊所 is not among them: it names where the family lives.
 _INSTITUTION = re.compile(
-    r"医院|卫生院|卫生服务中心|卫生服务站|卫生室|诊所|保健院|医馆|门诊部|医疗中心|透析中心|康复中心"
-    r"|急救中心|疾病预防控制中心|疾控中心|基金会|慈善总会|慈善会|红十字会"
+    r"医院|卫生院|保健院|医疗中心|透析中心|急救中心|疾病预防控制中心|疾控中心|基金会|慈善总会"
+    r"|慈善会|红十字会|民政局|人社局|医保局|残联|残疾人联合会|妇联|总工会|法院|检察院|公安局"
 )
 #: 津民发〔2021〕12号, 渝府办发[2022]5号, 泰政发（2020）3号 …
 _POLICY_NUMBER = re.compile(
@@ -73,12 +75,20 @@ def strip_admin_prefix(text: str) -> str:
         position = match.end()
 
 
+#: Single characters that end a name on its left even amid characters jieba could not join
+#: into words (顺丰速运: 顺 is tagged a preposition there, yet belongs to the name).
+_FUNCTION_CHARS = frozenset("在于从到和与及或的了是被把将向对给让由自往至跟同为住读上去进回来")
+
+
 def _stops_institution(token: Token) -> bool:
+    if len(token.word) == 1 and token.flag in _FUNCTION_FLAGS:
+        return token.word in _FUNCTION_CHARS or token.word in _VERBS_BEFORE_PLACES
     return (
         token.flag in _FUNCTION_FLAGS
         or token.word in _VERBS_BEFORE_PLACES
         or token.word in _GENERIC_MODIFIERS
         or "某" in token.word
+        or token.word.endswith(("医院", "大学"))
     )
 
 
@@ -122,13 +132,96 @@ def overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in spans)
 
 
+# --- the published region -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Locations:
+    """What the text may say about where the household lives.
+
+    ``allowed``: the names of the published region and its ancestors (滨海新区, 天津市). They
+    stay, and nothing inside them is removed. ``finer``: names of divisions below the published
+    region (its streets, communities, villages) that the backend knows: removed wherever they
+    appear, with or without their suffix. ``streets``: whether street (街道), town (镇) and
+    township (乡) names may stay; false when the published region is a district or coarser.
+    """
+
+    allowed: tuple[str, ...] = ()
+    finer: tuple[str, ...] = ()
+    streets: bool = True
+    _spans: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+
+_DIVISION_SUFFIX = re.compile(
+    r"(?:街道办事处|街道办|街道|居民委员会|村民委员会|居委会|村委会|社区|自治县|新区|镇|乡|村|区|县|市)$"
+)
+
+
+def _name_variants(name: str) -> list[str]:
+    """A division's name with and without its suffix (塘沽街道, 塘沽)."""
+    short = _DIVISION_SUFFIX.sub("", name)
+    return [v for v in dict.fromkeys((name, short)) if len(v) >= 2]
+
+
+def allowed_spans(folded: str, locations: Locations) -> list[tuple[int, int]]:
+    spans = []
+    for name in locations.allowed:
+        for variant in _name_variants(name):
+            start = folded.find(variant)
+            while start >= 0:
+                spans.append((start, start + len(variant)))
+                start = folded.find(variant, start + 1)
+    return spans
+
+
+_STREET_LEVEL = re.compile(r"街道办事处|街道办|街道|镇|乡")
+_NOT_A_TOWN = word_set(
+    "城乡 乡镇 城镇 村镇 集镇 小镇 古镇 本镇 该镇 全镇 各镇 重镇 家乡 老乡 下乡 回乡 返乡 同乡 "
+    "故乡 异乡 外乡 他乡 本乡 该乡 全乡 各乡 乡村 乡下 本街道 该街道 所在街道 各街道"
+)
+
+
+def find_finer_places(
+    folded: str, words: Words, locations: Locations, allowed: list[tuple[int, int]]
+) -> list[Finding]:
+    """Divisions below the published region: named by the backend, and (when the region is a
+    district or coarser) any street, town or township the text names."""
+    found: list[Finding] = []
+    for name in locations.finer:
+        for variant in _name_variants(name):
+            start = folded.find(variant)
+            while start >= 0:
+                span = (start, start + len(variant))
+                if not overlaps(span, allowed):
+                    found.append(_place(*span, "比公开地区更细的地名"))
+                start = folded.find(variant, start + 1)
+    if locations.streets:
+        return found
+    for match in _STREET_LEVEL.finditer(folded):
+        if not _whole_word(words, *match.span()):
+            continue
+        start = words.extend_left(match.start(), _stops_local_name, 8)
+        named = folded[start : match.end()]
+        if (
+            match.start() - start >= 2
+            and named not in _NOT_A_TOWN
+            and not overlaps((start, match.end()), allowed)
+        ):
+            found.append(_place(start, match.end(), "街道或乡镇名称（公开地区为区县或更粗）"))
+    return found
+
+
+def _place(start: int, end: int, reason: str) -> Finding:
+    return Finding("place", start, end, REPLACEMENTS["place"], "detected", reason)
+
+
 # --- addresses -----------------------------------------------------------------------------
 
 _NUM = r"[A-Za-z]?\d{1,5}[A-Za-z]?"
 _CN_NUM = r"[一二三四五六七八九十两]{1,3}"
 _UNIT = (
-    rf"(?:{_NUM}\s*(?:号楼|栋|幢|座|单元|号院|室(?!\s*[一二两三四\d]\s*厅)|号|层|楼|门|户|组|社|队|排)"
-    rf"|{_CN_NUM}\s*(?:号楼|单元|号院|组|社|队))"
+    rf"(?:[A-Za-z]\s*(?:座|栋|幢|区|单元)|{_NUM}\s*(?:号楼|栋|幢|座|单元|号院|室(?!\s*[一二两三四\d]\s*厅)|号|层|楼|门|户|组|社|队|排|巷|弄)"
+    rf"|{_CN_NUM}\s*(?:号楼|单元|号院|组|社|队|段|楼|层))"
 )
 _STRONG_UNIT = re.compile(r"[\dA-Za-z一二三四五六七八九十两]\s*(?:号楼|栋|幢|单元|号院|室)")
 _CHAIN = re.compile(
@@ -137,15 +230,41 @@ _CHAIN = re.compile(
     r"(?![\d.]|\s*(?:年|月|日|元|万|岁|个|次|期|天|号|周|小时|分|%)))?"
 )
 _DASH_ROOM = re.compile(r"\s*\d{1,4}(?:\s*[-－]\s*\d{1,4}){1,3}(?![\d.])")
-_ESTATE = re.compile(r"小区|花园|家园|公寓|新村|苑|大厦|公馆|山庄")
+#: A named estate, community or village: removed even without a number after it.
+_ALWAYS_NAMED = frozenset(
+    {"小区", "社区", "居委会", "村委会", "居民委员会", "村民委员会", "家属院", "家属区", "邨",
+     "新村", "家园", "花园", "小组", "宿舍", "大院", "屯", "嘎查"}
+)  # fmt: skip
+_ESTATE = re.compile(
+    r"小区|社区|居民委员会|村民委员会|居委会|村委会|家属院|家属区|花园|家园|公寓|新村|邨|苑|大厦|"
+    r"公馆|山庄|小组|宿舍|大院|屯|嘎查|村(?![民医长委里子庄落干口头务])"
+)
+#: Estates, communities and villages that are words, not names (本社区, 农村, 工作小组).
+_GENERIC_PLACES = word_set(
+    "农村 乡村 山村 渔村 本村 该村 全村 邻村 外村 同村 新农村 城中村 贫困村 行政村 自然村 示范村 "
+    "文明村 重点村 空心村 移民村 此村 各村 整村 回村 进村 出村 到村 在村 驻村 包村 村村 "
+    "城市社区 农村社区 本社区 该社区 所在社区 各社区 老旧小区 本小区 该小区 各小区 所在小区 "
+    "工作小组 帮扶小组 互助小组 学习小组 专家小组 评估小组 调查小组 领导小组 兴趣小组 项目小组 "
+    "志愿小组 服务小组 核查小组 入户小组 督导小组 家园 花园 幼儿园 公园 校园 田园 庄园 乐园 "
+    "员工宿舍 职工宿舍 集体宿舍 学生宿舍 工地宿舍 大杂院 精神家园 美好家园 共同家园 温馨家园"
+)
 _ROAD = re.compile(
     r"(?:路|大街|大道|(?<!街)道|街(?!道)|巷|胡同|(?<![这那哪家心村县城夜公])里|弄)"
-    r"(?=\s*\d{1,5}\s*号)"
+    r"(?=\s*(?:[一二三四五六七八九十\d]{1,3}\s*段\s*)?\d{1,5}\s*(?:号|巷|弄))"
 )
 _ROAD_NUMBER = re.compile(
-    r"\s*\d{1,5}\s*号(?!文|令|线|码|卡|床)(?:\s*(?:附|之)\s*\d{1,4}(?:\s*号(?!楼))?)?"
+    r"\s*(?:[一二三四五六七八九十\d]{1,3}\s*段\s*)?"
+    r"\d{1,5}\s*(?:号(?!文|令|线|码|卡|床)|巷|弄)(?:\s*(?:附|之)\s*\d{1,4}(?:\s*号(?!楼))?)?"
 )
-_VILLAGE = re.compile(rf"村(?=\s*(?:\d{{1,3}}|{_CN_NUM})\s*(?:组|社|队)|\s*\d{{1,5}}\s*号)")
+_VILLAGE = re.compile(
+    rf"(?:村|屯|庄|寨|堡|组)(?=\s*(?:\d{{1,3}}|{_CN_NUM})\s*(?:组|社|队)|\s*\d{{1,5}}\s*号)"
+)
+#: A road named right after where someone lives: 家住解放路 says the road without a number.
+_LIVES_ON = re.compile(
+    r"(?:家住|住在|现住|居住在|居住于|居住|租住在|租住|暂住在|暂住|借住在|住址[:：]?|地址[:：]?|住)"
+    r"\s*(?P<place>[\u4e00-\u9fff]{2,14}?(?:路|大街|大道|街(?!道)|巷|胡同|弄))"
+    r"(?![\u4e00-\u9fff]{0,2}(?:医院|学校|小学|中学)|街道|镇|乡|社区|办事处)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,16 +284,32 @@ def _chain_after(folded: str, end: int) -> int:
     return match.end() if match else end
 
 
-def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
+def _after_dwelling(words: Words, start: int) -> bool:
+    before = words.ending_at(start)
+    return before is not None and before.word in _VERBS_BEFORE_PLACES
+
+
+def _estate_spans(folded: str, words: Words) -> Iterator[_Span]:
     for match in _ESTATE.finditer(folded):
         if not _whole_word(words, *match.span()):
             continue
+        marker = match.group()
         start = words.extend_left(match.start(), _stops_local_name, 10)
         end = _chain_after(folded, match.end())
-        named = match.start() - start >= 2
-        # 幸福小区 alone is an address; 花园, 公寓 … only with a building number after them.
-        if (named and match.group() == "小区") or end > match.end():
-            yield _Span(start, end, "疑似街道以下的详细地址（小区、楼栋）")
+        name = folded[start : match.end()]
+        if match.start() - start < (1 if marker in "村屯" else 2) or name in _GENERIC_PLACES:
+            continue
+        if (
+            marker in _ALWAYS_NAMED
+            or marker == "村"
+            or end > match.end()
+            or _after_dwelling(words, start)
+        ):
+            yield _Span(start, end, "疑似街道以下的详细地址（社区、村、小区、楼栋）")
+
+
+def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
+    yield from _estate_spans(folded, words)
     for match in _ROAD.finditer(folded):
         start = words.extend_left(match.start(), _stops_local_name, 10)
         number = _ROAD_NUMBER.match(folded, match.end())
@@ -182,6 +317,12 @@ def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
             yield _Span(
                 start, _chain_after(folded, number.end()), "疑似街道以下的详细地址（路名门牌）"
             )
+    for match in _LIVES_ON.finditer(folded):
+        place = match.group("place")
+        tail = strip_admin_prefix(place)
+        if len(tail) >= 3:
+            start = match.end("place") - len(tail)
+            yield _Span(start, _chain_after(folded, match.end("place")), "疑似住址中的路名")
     for match in _VILLAGE.finditer(folded):
         start = words.extend_left(match.start(), _stops_local_name, 8)
         if match.start() - start >= 1:
@@ -196,7 +337,7 @@ def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
 def find_addresses(folded: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
     """Address pieces, joined when they touch so one address becomes one ``[地址]``."""
     spans = sorted(
-        (s for s in _address_spans(folded, words) if not overlaps((s.start, s.end), protected)),
+        (s for s in _address_spans(folded, words) if not _covers_kept(s, protected)),
         key=lambda s: (s.start, -s.end),
     )
     joined: list[_Span] = []
@@ -213,84 +354,11 @@ def find_addresses(folded: str, words: Words, protected: list[tuple[int, int]]) 
     ]
 
 
+def _covers_kept(span: _Span, kept: list[tuple[int, int]]) -> bool:
+    return overlaps((span.start, span.end), kept)
+
+
 def _gap(folded: str, end: int, start: int) -> int:
     """Whitespace between two address pieces still joins them into one address."""
     between = folded[end:start]
     return len(between) if between.isspace() else 0
-
-
-# --- schools and employers -----------------------------------------------------------------
-
-_SCHOOL = re.compile(r"小学|中学|学校|幼儿园|附中|附小|职业高中|职高|中专|技校")
-#: 泰安一中, 塘沽二小: a place followed by the school's number.
-_NUMBERED_SCHOOL = re.compile(r"[一二三四五六七八九十]{1,3}[中小](?![学心国间午文等型期级班])")
-_CLASS = re.compile(
-    r"(?:(?P<grade>[初高][一二三]|[一二三四五六]年级|学前班|大班|中班|小班)|(?<=[学校园]))"
-    r"\s*(?P<cls>[（(]\s*\d{1,2}\s*[)）]|\d{1,2})\s*班"
-)
-_COMPANY = re.compile(r"有限责任公司|股份有限公司|有限公司|集团公司|集团|分公司")
-
-
-def find_schools(folded: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
-    """A named school, and a class number (the grade is kept: it tells what help fits)."""
-    found: list[Finding] = []
-    for match in _SCHOOL.finditer(folded):
-        if not _whole_word(words, *match.span()):
-            continue
-        start = words.extend_left(match.start(), _stops_local_name, 12)
-        if match.start() - start >= 2 and not overlaps((start, match.end()), protected):
-            found.append(
-                Finding(
-                    "school",
-                    start,
-                    match.end(),
-                    REPLACEMENTS["school"],
-                    "detected",
-                    "疑似学校名称",
-                )
-            )
-    for match in _NUMBERED_SCHOOL.finditer(folded):
-        place = words.ending_at(match.start())
-        if place is not None and place.flag == "ns":
-            found.append(
-                Finding(
-                    "school",
-                    place.start,
-                    match.end(),
-                    REPLACEMENTS["school"],
-                    "detected",
-                    "疑似学校名称（地名加序号的简称）",
-                )
-            )
-    for match in _CLASS.finditer(folded):
-        found.append(
-            Finding(
-                "school",
-                match.start("cls"),
-                match.end(),
-                "[班级]",
-                "detected",
-                "疑似班级",
-            )
-        )
-    return found
-
-
-def find_employers(folded: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
-    found: list[Finding] = []
-    for match in _COMPANY.finditer(folded):
-        if not _whole_word(words, *match.span()):
-            continue
-        start = words.extend_left(match.start(), _stops_local_name, 14)
-        if match.start() - start >= 2 and not overlaps((start, match.end()), protected):
-            found.append(
-                Finding(
-                    "employer",
-                    start,
-                    match.end(),
-                    REPLACEMENTS["employer"],
-                    "detected",
-                    "疑似工作单位（公司名称）",
-                )
-            )
-    return found
