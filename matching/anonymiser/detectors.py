@@ -75,6 +75,21 @@ _FOREIGN_ID = re.compile(
 )
 
 
+#: 尾号2876, 后四位1903: the tail of some number, which finds the household in a search.
+_TAIL = re.compile(
+    r"(?P<what>[\u4e00-\u9fff]{0,6}?)(?:尾号|尾数|后四位|末四位|后4位|末4位|后六位|后6位|末尾)"
+    r"(?:是|为|[:：])?\s*(?P<digits>[0-9Xx]{3,6})(?![0-9])"
+)
+_TAIL_KINDS = (("手机", "phone"), ("电话", "phone"), ("卡", "bank_card"), ("账", "bank_card"))
+
+
+def find_tails(folded: str) -> Iterator[Finding]:
+    for match in _TAIL.finditer(folded):
+        what = match.group("what")
+        kind = next((k for cue, k in _TAIL_KINDS if cue in what), "id_number")
+        yield _finding(kind, *match.span("digits"), "疑似号码尾号（位于“尾号”等提示词之后）")
+
+
 def find_certificates(folded: str) -> Iterator[Finding]:
     for match in _CERTIFICATE.finditer(folded):
         if is_resident_id(match.group(1).upper()):
@@ -156,6 +171,7 @@ def find_shaped(folded: str, known_births: Iterable[dt.date] = ()) -> list[Findi
     found: list[Finding] = []
     found.extend(find_id_numbers(folded))
     found.extend(find_certificates(folded))
+    found.extend(find_tails(folded))
     found.extend(find_masked(folded))
     found.extend(find_phones(folded))
     found.extend(find_bank_cards(folded))

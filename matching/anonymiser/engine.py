@@ -42,7 +42,7 @@ _PRIORITY = {kind: index for index, kind in enumerate(_KIND_ORDER)}
 #: "name" 某某 (a record typed half-anonymised) must not find itself across them forever.
 _PLACEHOLDER = re.compile(
     "|".join(re.escape(p) for p in sorted(PLACEHOLDERS, key=len, reverse=True) if "某" not in p)
-    + r"|[小老阿]?某+(?:先生|女士|阿姨|大爷|大妈|大娘|奶奶|爷爷|师傅|叔叔)?"
+    + r"|[小老阿]?某+(?:先生|女士|阿姨|大爷|大妈|大娘|奶奶|爷爷|师傅|叔叔|仔|妈|爸)?"
 )
 #: Each extra pass removes at least one more character, so this bound is never the reason a
 #: text stays dirty in practice; it only guards against a detector that contradicts itself.

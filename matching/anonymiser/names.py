@@ -21,6 +21,7 @@ from matching.anonymiser.places import overlaps
 from matching.anonymiser.segment import Words
 from matching.anonymiser.text import (
     COMPOUND_SURNAMES,
+    NAME_CHARS,
     SURNAMES,
     split_name,
     starts_with_surname,
@@ -171,14 +172,34 @@ def _candidate_at(words: Words, text: str, start: int) -> int | None:
     return None
 
 
+def _name_shaped_at(text: str, start: int) -> int | None:
+    """A surname and one or two given-name characters, whatever jieba made of them: after a
+    role word (网格员房巧云经常…) the words may straddle the name's end."""
+    surname = 2 if text[start : start + 2] in COMPOUND_SURNAMES else 1
+    if surname == 1 and text[start : start + 1] not in SURNAMES:
+        return None
+    given = 0
+    while given < 2 and text[start + surname + given : start + surname + given + 1] in NAME_CHARS:
+        given += 1
+    if given == 0:
+        return None
+    end = start + surname + given
+    word = text[start:end]
+    return end if _looks_like_name(word) and not _is_place_name(word) else None
+
+
+#: Role words found in the text itself: jieba does not know 网格员 or 村医 and cuts them
+#: (网格 + 员滕子), so the cue would be lost between its words.
+_ROLE = re.compile("(?=(" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + "))")
+
+
 def _from_cues(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
-    for token in words.tokens:
-        if token.word in ROLE_WORDS:
-            start = _COLON.match(text, token.end)
-            begin = start.end() if start else token.end
-            end = _candidate_at(words, text, begin)
-            if end is not None:
-                yield begin, end, "疑似人名（称谓之后）"
+    for role in _ROLE.finditer(text):
+        start = _COLON.match(text, role.end(1))
+        begin = start.end() if start else role.end(1)
+        end = _candidate_at(words, text, begin) or _name_shaped_at(text, begin)
+        if end is not None:
+            yield begin, end, "疑似人名（称谓之后）"
     for match in _SEX_AFTER.finditer(text):
         end = match.start()
         for length in (4, 3, 2):

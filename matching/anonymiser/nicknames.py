@@ -17,19 +17,8 @@ import jieba
 from matching.anonymiser.known_names import familiar_replacement
 from matching.anonymiser.model import Finding
 from matching.anonymiser.segment import Words
-from matching.anonymiser.text import word_set
+from matching.anonymiser.text import NAME_CHARS, word_set
 
-#: Characters common in given names (and so in the nicknames built from them).
-NAME_CHARS = frozenset(
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华慧巧美淑惠珠翠雅芝玉萍红娥玲芬燕彩春菊兰凤洁梅"
-    "琳素云莲真环雪荣爱妹霞香月莺媛瑞凡佳嘉琼勤珍贞莉桂娣叶璧璐娅琦晶妍茜秋珊莎锦黛青倩婷姣"
-    "婉娴瑾颖露瑶怡婵雁蓓仪荷丹蓉眉君琴蕊薇菁梦岚苑婕馨瑗琰韵融园艺咏卿聪澜纯毓悦昭冰爽琬茗"
-    "羽希宁欣飘育滢馥筠柔竹霭凝晓欢霄枫芸菲寒伊亚宜可舒影荔思熙豪朗浩宇轩涵睿博辰铭泽轩皓"
-    "昊然梓萱诗琪彤瑜航鑫鹏飞龙凯斌峰亮鸿健俊毅斌坤翔旭阳东晨硕嘉乐诺依蕾薇甜田恬贝果朵"
-    "妞丫娃宝彬诚志刚德国建平安福禄寿喜康泰文武新兵林森淼鑫磊焱垚晶宸煜烨炎铮锐哲逸远帆"
-    "航舟畅楠桐杉槿芮苒菡萌蒙童曈彦岩嵩崇峥巍川洲涛波澜溪沫汐潇湘源鸣声音笛琪璇瑄玥珂琛"
-    "璟珺瑞祥祺禧福佑祐恩惠蕙兮曦昕旸晔晗暄凌霖露雯霏雨云星辰月"
-)
 #: Doubled characters that are ordinary words (天天 "every day", 慢慢, 爸爸) or kin terms.
 _COMMON_DOUBLES = word_set(
     "常常 刚刚 天天 慢慢 渐渐 偏偏 往往 爸爸 妈妈 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 姥姥 姥爷 舅舅 "
@@ -58,7 +47,7 @@ _KID_CUE_AFTER = re.compile(
 #: Characters of Uyghur, Kazakh, Tibetan and Mongolian names in Chinese transcription.
 _TRANSCRIBED = frozenset(
     "阿依古丽买提吐尔逊热合曼艾力江努帕孜克汗斯坦木沙迪娜哈尼亚库巴别扎西卓嘎拉姆次仁旦增"
-    "多吉央金德格桑索朗平措达瓦白玛顿珠图乌兰其苏和朝鲁敖登雅萨日那布赫宝音额敦米卜杜玉素甫"
+    "多吉央金德格桑索朗平措达瓦白玛顿珠图乌兰其苏和朝鲁敖登雅萨日那布赫宝音额敦米卜杜玉素甫特"
     "麦热依罕加孜提萨拉尕勒塔里普夏合买孙然哈吾买尔衣达衣尼沙帕热提巴音孟根图雅乌云塔娜娜仁"
     "其其格苏日娜阿拉坦旺姆拉巴次卓洛桑尼玛央宗贡觉曲珍格勒扎吾古尔"
 )
@@ -103,6 +92,7 @@ def _zai(folded: str) -> Iterator[tuple[int, int, str]]:
         if (
             "\u4e00" <= char <= "\u9fff"
             and char not in _NOT_NICK_ZAI
+            and char != "某"
             and not jieba.dt.FREQ.get(folded[index - 1 : index + 1])
             and before != char
         ):

@@ -88,8 +88,16 @@ def _stops_institution(token: Token) -> bool:
         or token.word in _VERBS_BEFORE_PLACES
         or token.word in _GENERIC_MODIFIERS
         or "某" in token.word
-        or token.word.endswith(("医院", "大学"))
     )
+
+
+def local_start(words: Words, folded: str, marker: int, limit: int) -> int:
+    """Where a local name ending at ``marker`` starts: whole words leftwards, then anything
+    down to the last district or street (jieba reads 八廓街道 as 八廓街 + 道, so the street may
+    hide inside the words walked over)."""
+    start = words.extend_left(marker, _stops_local_name, limit)
+    prefix = folded[start:marker]
+    return marker - len(strip_admin_prefix(prefix)) if prefix else start
 
 
 def _stops_local_name(token: Token) -> bool:
@@ -122,7 +130,7 @@ def protected_spans(folded: str, words: Words) -> list[tuple[int, int]]:
         # Only the end must fall between words: 妇幼保健|院 splits the marker itself.
         if words.containing(match.end()) is not None:
             continue
-        start = words.extend_left(match.start(), _stops_institution, 16)
+        start = words.extend_left(match.start(), _stops_institution, 24)
         if start < match.start():
             spans.append((start, match.end()))
     return spans
@@ -294,7 +302,7 @@ def _estate_spans(folded: str, words: Words) -> Iterator[_Span]:
         if not _whole_word(words, *match.span()):
             continue
         marker = match.group()
-        start = words.extend_left(match.start(), _stops_local_name, 10)
+        start = local_start(words, folded, match.start(), 10)
         end = _chain_after(folded, match.end())
         name = folded[start : match.end()]
         if match.start() - start < (1 if marker in "村屯" else 2) or name in _GENERIC_PLACES:
@@ -311,7 +319,7 @@ def _estate_spans(folded: str, words: Words) -> Iterator[_Span]:
 def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
     yield from _estate_spans(folded, words)
     for match in _ROAD.finditer(folded):
-        start = words.extend_left(match.start(), _stops_local_name, 10)
+        start = local_start(words, folded, match.start(), 10)
         number = _ROAD_NUMBER.match(folded, match.end())
         if number and match.start() - start >= 1:
             yield _Span(
@@ -324,7 +332,7 @@ def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
             start = match.end("place") - len(tail)
             yield _Span(start, _chain_after(folded, match.end("place")), "疑似住址中的路名")
     for match in _VILLAGE.finditer(folded):
-        start = words.extend_left(match.start(), _stops_local_name, 8)
+        start = local_start(words, folded, match.start(), 8)
         if match.start() - start >= 1:
             yield _Span(
                 start, _chain_after(folded, match.end()), "疑似街道以下的详细地址（村组门牌）"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from matching.anonymiser.model import REPLACEMENTS, Finding
-from matching.anonymiser.places import _stops_local_name, _whole_word, overlaps
+from matching.anonymiser.places import _whole_word, local_start, overlaps
 from matching.anonymiser.segment import Words
 from matching.anonymiser.text import word_set
 
@@ -63,7 +63,7 @@ def find_schools(folded: str, words: Words, protected: list[tuple[int, int]]) ->
     for match in _SCHOOL.finditer(folded):
         if not _whole_word(words, *match.span()):
             continue
-        start = words.extend_left(match.start(), _stops_local_name, 14)
+        start = local_start(words, folded, match.start(), 14)
         if (
             match.start() - start >= 2
             and _named(folded, words, start, match.start())
@@ -92,7 +92,7 @@ def find_employers(folded: str, words: Words, protected: list[tuple[int, int]]) 
     for match in _WORKPLACE.finditer(folded):
         if not _whole_word(words, *match.span()) or _PLACE_AFTER.match(folded, match.end()):
             continue
-        start = words.extend_left(match.start(), _stops_local_name, 16)
+        start = local_start(words, folded, match.start(), 16)
         if (
             match.start() - start >= 2
             and _named(folded, words, start, match.start())
