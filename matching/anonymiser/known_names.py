@@ -22,7 +22,7 @@ from matching.anonymiser.text import fold, split_name, word_set
 from .forms import Form, text_key
 
 #: 小/老/阿 + surname or given character that are ordinary words (小于 "less than", 老师).
-_COMMON_FAMILIAR = word_set(
+COMMON_FAMILIAR = word_set(
     "小于 小时 小区 小学 小心 小康 小说 小吃 小米 小姐 小孩 小便 小组 小型 小麦 小数 小额 小微 "
     "小车 小儿 小伙 小腿 小巷 小事 小名 小票 小卖 小包 小菜 小路 小城 小商 老师 老年 老家 老公 "
     "老婆 老乡 老人 老板 老实 老化 老区 老伴 老式 老龄 老汉 老大 老总 老将 老鼠 老母 老父 老房 "
@@ -51,7 +51,7 @@ def _name(value: str, reason: str, replacement: str | None = None) -> Form:
 
 
 def _common(word: str) -> bool:
-    return word in _COMMON_FAMILIAR or jieba.dt.FREQ.get(word, 0) >= _COMMON_WORD_FREQUENCY
+    return word in COMMON_FAMILIAR or jieba.dt.FREQ.get(word, 0) >= _COMMON_WORD_FREQUENCY
 
 
 def _derived(given: str, surname: str) -> Iterator[tuple[str, str]]:

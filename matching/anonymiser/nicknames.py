@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import jieba
 
-from matching.anonymiser.known_names import familiar_replacement
+from matching.anonymiser.known_names import COMMON_FAMILIAR, familiar_replacement
 from matching.anonymiser.model import Finding
 from matching.anonymiser.segment import Words
 from matching.anonymiser.text import NAME_CHARS, word_set
@@ -106,9 +106,10 @@ def _familiar(words: Words, folded: str) -> Iterator[tuple[int, int, str]]:
     for token in words.tokens:
         if len(token.word) != 2 or token.word[0] not in "阿小":
             continue
-        if token.word[1] not in NAME_CHARS or jieba.dt.FREQ.get(token.word, 0) >= 50:
+        if token.word[1] not in NAME_CHARS or token.word in COMMON_FAMILIAR:
             continue
-        if token.word[0] == "阿" or _kid_context(words, folded, token.start, token.end):
+        rare = jieba.dt.FREQ.get(token.word, 0) < 50
+        if (rare and token.word[0] == "阿") or _kid_context(words, folded, token.start, token.end):
             yield token.start, token.end, "疑似昵称（小/阿加名字）"
 
 

@@ -22,8 +22,10 @@ _UNIT_AFTER = re.compile(
 )
 _MONEY_BEFORE = re.compile(
     r"(?:[¥￥$]|RMB|人民币|费|付|收入|工资|薪|花费|花了|欠|借|贷|款|钱|金|额|计|共|约|补助|补贴|救助|报销|"
-    r"支出|开支|存款|债|余额|价|值|预算|缺口|需要|需|标准|低保)[^\d。；;\n]{0,6}$"
+    r"支出|开支|存款|债|余额|价|值|预算|缺口|需要|需)[^\d。；;\n第号]{0,4}$"
 )
+#: 2024-05-06, 2024.5.6, 2024/05/06: a date written with separators.
+_SEPARATED_DATE = re.compile(r"^((?:19|20)\d{2})([-./ ])(\d{1,2})\2(\d{1,2})$")
 _YEAR_RANGE = re.compile(r"^(?:19|20)\d{2}\s?-\s?(?:19|20)\d{2}$")
 #: Amounts stop at eight digits (tens of millions of yuan); a longer run identifies.
 _LONGEST_AMOUNT = 8
@@ -39,15 +41,26 @@ def _explained(folded: str, run: str, start: int, end: int) -> bool:
             return True  # a date (a birth date is the date detector's business)
     if len(digits) == 4 and run.isdigit() and 1900 <= int(digits) <= 2100:
         return True  # a year
-    if len(digits) > _LONGEST_AMOUNT:
+    date = _SEPARATED_DATE.match(run)
+    if date and valid_date(int(date.group(1)), int(date.group(3)), int(date.group(4))):
+        return True
+    if len(digits) > _LONGEST_AMOUNT or not run.isdigit():
         return False
     return bool(_UNIT_AFTER.match(folded, end)) or bool(
         _MONEY_BEFORE.search(folded, max(0, start - 10), start)
     )
 
 
+#: Dates and times are set aside first, so 2024-05-06 14:30 is not read as one long number.
+_DATE_OR_TIME = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}([-./])\d{1,2}\1\d{1,2}(?!\d)|(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)"
+)
+
+
 def find_digit_runs(folded: str, shortest: int = 5) -> Iterator[Finding]:
     """Runs of ``shortest`` or more digits (four in a title, where amounts are rare)."""
+    if ":" in folded or "-" in folded or "." in folded or "/" in folded:
+        folded = _DATE_OR_TIME.sub(lambda m: "□" * len(m.group()), folded)
     for match in _RUN.finditer(folded):
         run = match.group()
         if sum(c.isdigit() for c in run) < shortest:

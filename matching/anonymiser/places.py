@@ -24,7 +24,7 @@ from matching.anonymiser.text import word_set
 #: village clinic (卫生室) or a private 诊所 is not among them: it names where the family lives.
 _INSTITUTION = re.compile(
     r"医院|卫生院|保健院|医疗中心|透析中心|急救中心|疾病预防控制中心|疾控中心|基金会|慈善总会"
-    r"|慈善会|红十字会|民政局|人社局|医保局|残联|残疾人联合会|妇联|总工会|法院|检察院|公安局"
+    r"|慈善会|红十字会|防治中心|医学中心|诊疗中心|民政局|人社局|医保局|残联|残疾人联合会|妇联|总工会|法院|检察院|公安局"
 )
 #: 津民发〔2021〕12号, 渝府办发[2022]5号, 泰政发（2020）3号 …
 _POLICY_NUMBER = re.compile(
@@ -34,7 +34,7 @@ _POLICY_NUMBER = re.compile(
 _FUNCTION_FLAGS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "x", "t"})
 _VERBS_BEFORE_PLACES = word_set(
     "住 家住 现住 居住 住在 租住 暂住 借住 寄住 入住 位于 地址 住址 户籍 户籍地 现居 居于 搬到 "
-    "搬至 搬入 迁至 迁入 迁往 回到 来到 前往 落户 租 租房 买 购买 就读 就读于 读 上 念 转学 转入 "
+    "搬至 搬入 迁至 迁入 迁往 纳入 列入 属于 回到 来到 前往 落户 租 租房 买 购买 就读 就读于 读 上 念 转学 转入 "
     "考入 考上 进入 在读 入职 就职 任职 打工 工作 务工 上班 受雇 受雇于 供职 原 曾 是 系 为 到 "
     "进 去 往 在 于 至 从 自 的 和 与 及 或 就诊 治疗 住院 转院 转诊 送往 送至 确诊 检查 透析 "
     "手术 化疗 复查 看病 就医 经 由 被 把 将"
@@ -77,7 +77,9 @@ def strip_admin_prefix(text: str) -> str:
 
 #: Single characters that end a name on its left even amid characters jieba could not join
 #: into words (顺丰速运: 顺 is tagged a preposition there, yet belongs to the name).
-_FUNCTION_CHARS = frozenset("在于从到和与及或的了是被把将向对给让由自往至跟同为住读上去进回来")
+_FUNCTION_CHARS = frozenset(
+    "在于从到和与及或的了是被把将向对给让由自往至跟同为住读上去进回来已也都就还又才曾均仍正未不没"
+)
 
 
 def _stops_institution(token: Token) -> bool:
@@ -245,7 +247,7 @@ _ALWAYS_NAMED = frozenset(
 )  # fmt: skip
 _ESTATE = re.compile(
     r"小区|社区|居民委员会|村民委员会|居委会|村委会|家属院|家属区|花园|家园|公寓|新村|邨|苑|大厦|"
-    r"公馆|山庄|小组|宿舍|大院|屯|嘎查|村(?![民医长委里子庄落干口头务])"
+    r"公馆|山庄|小组|宿舍|大院|屯|嘎查|新城|小镇|华府|名苑|大楼|广场|村(?![民医长委里子庄落干口头务])"
 )
 #: Estates, communities and villages that are words, not names (本社区, 农村, 工作小组).
 _GENERIC_PLACES = word_set(
@@ -305,7 +307,12 @@ def _estate_spans(folded: str, words: Words) -> Iterator[_Span]:
         start = local_start(words, folded, match.start(), 10)
         end = _chain_after(folded, match.end())
         name = folded[start : match.end()]
-        if match.start() - start < (1 if marker in "村屯" else 2) or name in _GENERIC_PLACES:
+        own = words.ending_at(match.end())
+        if (
+            match.start() - start < (1 if marker in "村屯" else 2)
+            or name in _GENERIC_PLACES
+            or (own is not None and own.word in _GENERIC_PLACES)
+        ):
             continue
         if (
             marker in _ALWAYS_NAMED
@@ -316,8 +323,32 @@ def _estate_spans(folded: str, words: Words) -> Iterator[_Span]:
             yield _Span(start, end, "疑似街道以下的详细地址（社区、村、小区、楼栋）")
 
 
+#: Where someone lives, said outright: what follows, down to the end of the clause and below
+#: the district and street, is the address (阳光100国际新城B座1508 has no marker a pattern
+#: would know, 家住 says what it is).
+_DWELLING = re.compile(
+    r"(?:家住|现住|住在|居住在|居住于|现居住在|现居于|现居|家庭住址|住址|地址|租住在|租住于|租住|"
+    r"暂住在|暂住于|暂住|借住在|户籍地址|之前住|原住址|原住|搬到|搬至|迁至|现租住在)[:：]?\s*"
+)
+_CLAUSE_END = re.compile(r"[，。；;,、\n\t（(！!？?]|$")
+_ADDRESS_MARK = re.compile(r"[\d号楼栋幢室村组屯苑园府城庄寨座湾庭巷弄坊里街路道邨厦舍]")
+_CLAUSE_LIMIT = 30
+
+
+def _dwelling_spans(folded: str) -> Iterator[_Span]:
+    for match in _DWELLING.finditer(folded):
+        end_match = _CLAUSE_END.search(folded, match.end(), match.end() + _CLAUSE_LIMIT)
+        end = end_match.start() if end_match else min(len(folded), match.end() + _CLAUSE_LIMIT)
+        clause = folded[match.end() : end]
+        rest = strip_admin_prefix(clause).rstrip()
+        if len(rest) >= 2 and _ADDRESS_MARK.search(rest):
+            start = match.end() + len(clause) - len(strip_admin_prefix(clause))
+            yield _Span(start, start + len(rest), "疑似住址（“住在”等提示词之后）")
+
+
 def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
     yield from _estate_spans(folded, words)
+    yield from _dwelling_spans(folded)
     for match in _ROAD.finditer(folded):
         start = local_start(words, folded, match.start(), 10)
         number = _ROAD_NUMBER.match(folded, match.end())
