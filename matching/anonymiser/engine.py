@@ -18,7 +18,7 @@ from matching.anonymiser.known import KnownPlan, find_known_digits, plan_for
 from matching.anonymiser.latin import find_latin
 from matching.anonymiser.model import PLACEHOLDERS, Finding, Known
 from matching.anonymiser.names import find_names, other_forms_of
-from matching.anonymiser.nicknames import find_nicknames
+from matching.anonymiser.nicknames import extend_transcribed, find_nicknames
 from matching.anonymiser.normalise import Normalised, normalise
 from matching.anonymiser.numbers import find_digit_runs
 from matching.anonymiser.places import (
@@ -89,11 +89,12 @@ def _scan(normalised: Normalised, plan: Plan) -> list[Finding]:
     found += find_finer_places(scan, words, plan.locations, allowed)
     found += find_schools(scan, words, protected)
     found += find_employers(scan, words, protected)
-    names = find_names(scan, words, protected)
+    names = extend_transcribed(
+        scan, [*find_names(scan, words, protected), *find_nicknames(scan, words)]
+    )
     found += names
-    found += find_nicknames(scan, words)
     found += find_known(skeleton, other_forms_of(scan, names), "detected")
-    flags = [*find_latin(scan), *find_digit_runs(scan, 4 if plan.short else 5)]
+    flags = [*find_latin(scan), *find_digit_runs(folded, 4 if plan.short else 5)]
     found += [f for f in flags if not _overlaps_any(f, protected)]
     if allowed:
         found = [f for f in found if f.source == "known" or not _inside_any(f, allowed)]

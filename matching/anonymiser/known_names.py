@@ -62,6 +62,7 @@ def _derived(given: str, surname: str) -> Iterator[tuple[str, str]]:
         yield "小" + char, "已知姓名的称呼写法（小/老/阿加姓或名）"
         yield "阿" + char, "已知姓名的称呼写法（小/老/阿加姓或名）"
         yield char + "仔", "已知姓名的昵称（某仔）"
+        yield char + "子", "已知姓名的昵称（某子）"
         yield char + "妈", "已知姓名加“妈”（其母亲的称呼）"
         yield char + "爸", "已知姓名加“爸”（其父亲的称呼）"
     if len(given) >= 2:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 import jieba
 
@@ -49,7 +50,8 @@ _TRANSCRIBED = frozenset(
     "阿依古丽买提吐尔逊热合曼艾力江努帕孜克汗斯坦木沙迪娜哈尼亚库巴别扎西卓嘎拉姆次仁旦增"
     "多吉央金德格桑索朗平措达瓦白玛顿珠图乌兰其苏和朝鲁敖登雅萨日那布赫宝音额敦米卜杜玉素甫特"
     "麦热依罕加孜提萨拉尕勒塔里普夏合买孙然哈吾买尔衣达衣尼沙帕热提巴音孟根图雅乌云塔娜娜仁"
-    "其其格苏日娜阿拉坦旺姆拉巴次卓洛桑尼玛央宗贡觉曲珍格勒扎吾古尔"
+    "其其格苏日娜阿拉坦旺姆拉巴次卓洛桑尼玛央宗贡觉曲珍格勒扎吾古尔再伊欣石吉克俄比海来鲁西明洪"
+    "则茹兹丁卡尕夏莫马"
 )
 _DOTTED = re.compile(
     r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,7}(?:[·•・.．][\u4e00-\u9fff]{2,7}){1,2}"
@@ -139,6 +141,20 @@ def _transcribed(folded: str) -> Iterator[tuple[int, int, str]]:
         if end - index >= 3 and _CUE_BEFORE_TRANSCRIBED.search(folded, max(0, index - 6), index):
             yield index, end, "疑似少数民族姓名（音译，称谓之后）"
         index = end
+
+
+def extend_transcribed(folded: str, names: list[Finding]) -> list[Finding]:
+    """古再丽 + 努尔, 艾合买 + 提江: a transcribed name the surname detector cut short."""
+    out = []
+    for finding in names:
+        end = finding.end
+        if folded[finding.start] in _TRANSCRIBED and all(
+            c in _TRANSCRIBED for c in folded[finding.start : finding.end]
+        ):
+            while end < len(folded) and folded[end] in _TRANSCRIBED and end - finding.start < 8:
+                end += 1
+        out.append(finding if end == finding.end else replace(finding, end=end))
+    return out
 
 
 def find_nicknames(folded: str, words: Words) -> list[Finding]:

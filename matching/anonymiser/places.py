@@ -31,12 +31,21 @@ _POLICY_NUMBER = re.compile(
     r"[\u4e00-\u9fd5]{1,12}\s*[〔\[【(（]\s*(?:19|20)\d{2}\s*[〕\]】)）]\s*(?:第\s*)?\d{1,4}\s*号"
 )
 
-_FUNCTION_FLAGS = frozenset({"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "x", "t"})
+_FUNCTION_FLAGS = frozenset(
+    {"p", "c", "u", "uj", "ul", "uz", "ud", "ug", "uv", "r", "d", "x", "t", "f", "v"}
+)
+#: Kin and roles: a name never runs on to its left (大儿子|黄子轩读大良实验小学).
+_PEOPLE = word_set(
+    "儿子 女儿 大儿子 小儿子 大女儿 小女儿 孩子 妻子 丈夫 父亲 母亲 爸爸 妈妈 爷爷 奶奶 孙子 孙女 "
+    "哥哥 姐姐 弟弟 妹妹 老伴 爱人 家属 申请人 户主 患者 患儿 本人 邻居 亲戚 其子 其女 长子 次子 "
+    "长女 次女 学生 妈 爸"
+)
 _VERBS_BEFORE_PLACES = word_set(
     "住 家住 现住 居住 住在 租住 暂住 借住 寄住 入住 位于 地址 住址 户籍 户籍地 现居 居于 搬到 "
     "搬至 搬入 迁至 迁入 迁往 纳入 列入 属于 回到 来到 前往 落户 租 租房 买 购买 就读 就读于 读 上 念 转学 转入 "
     "考入 考上 进入 在读 入职 就职 任职 打工 工作 务工 上班 受雇 受雇于 供职 原 曾 是 系 为 到 "
-    "进 去 往 在 于 至 从 自 的 和 与 及 或 就诊 治疗 住院 转院 转诊 送往 送至 确诊 检查 透析 "
+    "进 去 往 在 于 至 从 自 的 和 与 及 或 叫 名叫 叫做 名为 考 想考 报考 考取 考到 想上 开 开了 "
+    "就诊 治疗 住院 转院 转诊 送往 送至 确诊 检查 透析 "
     "手术 化疗 复查 看病 就医 经 由 被 把 将"
 )
 _GENERIC_MODIFIERS = word_set(
@@ -79,6 +88,7 @@ def strip_admin_prefix(text: str) -> str:
 #: into words (顺丰速运: 顺 is tagged a preposition there, yet belongs to the name).
 _FUNCTION_CHARS = frozenset(
     "在于从到和与及或的了是被把将向对给让由自往至跟同为住读上去进回来已也都就还又才曾均仍正未不没"
+    "最很再更太刚想说看做干考叫找等带送接"
 )
 
 
@@ -86,11 +96,15 @@ def _stops_institution(token: Token) -> bool:
     if len(token.word) == 1 and token.flag in _FUNCTION_FLAGS:
         return token.word in _FUNCTION_CHARS or token.word in _VERBS_BEFORE_PLACES
     return (
-        token.flag in _FUNCTION_FLAGS
+        (token.flag in _FUNCTION_FLAGS and token.flag != "v")
+        or token.word in _PEOPLE
         or token.word in _VERBS_BEFORE_PLACES
         or token.word in _GENERIC_MODIFIERS
         or "某" in token.word
     )
+
+
+_LEADING_VERB = re.compile(r"^(?:家住|现住|住在|租住|暂住|借住|居住|之前住|原住|住)")
 
 
 def local_start(words: Words, folded: str, marker: int, limit: int) -> int:
@@ -99,7 +113,12 @@ def local_start(words: Words, folded: str, marker: int, limit: int) -> int:
     hide inside the words walked over)."""
     start = words.extend_left(marker, _stops_local_name, limit)
     prefix = folded[start:marker]
-    return marker - len(strip_admin_prefix(prefix)) if prefix else start
+    if not prefix:
+        return start
+    prefix = strip_admin_prefix(prefix)
+    # jieba joins a verb to the name's first character at times (之前住金|地|格林小镇)
+    lead = _LEADING_VERB.match(prefix)
+    return marker - len(prefix) + (lead.end() if lead and lead.end() < len(prefix) else 0)
 
 
 def _stops_local_name(token: Token) -> bool:
@@ -330,25 +349,54 @@ _DWELLING = re.compile(
     r"(?:家住|现住|住在|居住在|居住于|现居住在|现居于|现居|家庭住址|住址|地址|租住在|租住于|租住|"
     r"暂住在|暂住于|暂住|借住在|户籍地址|之前住|原住址|原住|搬到|搬至|迁至|现租住在)[:：]?\s*"
 )
-_CLAUSE_END = re.compile(r"[，。；;,、\n\t（(！!？?]|$")
-_ADDRESS_MARK = re.compile(r"[\d号楼栋幢室村组屯苑园府城庄寨座湾庭巷弄坊里街路道邨厦舍]")
+_CLAUSE_END = re.compile(r"[，。；;,、\n\t（(！!？?\[\]]|$")
+_ADDRESS_MARK = re.compile(r"[\d号栋幢村组屯苑园府城庄寨座湾庭巷弄坊邨厦舍]|小区|社区|路|大街")
+#: Words that end an address on its right: a person, a verb, a time (家住3号楼301室|小红今年8岁).
+_AFTER_ADDRESS_FLAGS = frozenset(
+    {"v", "vn", "nr", "nrfg", "nrt", "t", "d", "p", "c", "r", "u", "uj", "ul", "y", "e", "a"}
+)
+#: What follows 住在 without being an address (住在城里, 住在亲戚家).
+_NOT_AN_ADDRESS = re.compile(
+    r"^(?:这|那|哪|城里|乡下|村里|亲戚|朋友|女儿|儿子|家里|医院|单位|一起|附近)"
+    r"|^(?:拆迁|安置|回迁|老旧|廉租|公租|保障|商品|城中|农村|单位|职工|员工|一个|一处|本|该)"
+    r"[\u4e00-\u9fff]{0,4}(?:小区|房|宿舍|村)$"
+)
 _CLAUSE_LIMIT = 30
 
 
-def _dwelling_spans(folded: str) -> Iterator[_Span]:
+def _address_end(words: Words, folded: str, start: int, limit: int) -> int:
+    """Where an address that starts at ``start`` ends: at the first word after a place marker
+    that cannot be part of an address."""
+    position, marked = start, False
+    while position < limit:
+        token = words.starting_at(position)
+        if token is None:
+            position += 1
+            continue
+        if marked and token.flag in _AFTER_ADDRESS_FLAGS and not _ADDRESS_MARK.search(token.word):
+            break
+        marked = marked or bool(_ADDRESS_MARK.search(folded[start : token.end]))
+        position = token.end
+    return min(position, limit)
+
+
+def _dwelling_spans(folded: str, words: Words) -> Iterator[_Span]:
     for match in _DWELLING.finditer(folded):
-        end_match = _CLAUSE_END.search(folded, match.end(), match.end() + _CLAUSE_LIMIT)
-        end = end_match.start() if end_match else min(len(folded), match.end() + _CLAUSE_LIMIT)
+        if match.start() and folded[match.start() - 1] == "[":
+            continue  # the placeholder [地址] itself
+        clause_end = _CLAUSE_END.search(folded, match.end(), match.end() + _CLAUSE_LIMIT)
+        end = clause_end.start() if clause_end else min(len(folded), match.end() + _CLAUSE_LIMIT)
         clause = folded[match.end() : end]
-        rest = strip_admin_prefix(clause).rstrip()
-        if len(rest) >= 2 and _ADDRESS_MARK.search(rest):
-            start = match.end() + len(clause) - len(strip_admin_prefix(clause))
+        start = end - len(strip_admin_prefix(clause))
+        end = _address_end(words, folded, start, end)
+        rest = folded[start:end].rstrip()
+        if len(rest) >= 2 and _ADDRESS_MARK.search(rest) and not _NOT_AN_ADDRESS.match(rest):
             yield _Span(start, start + len(rest), "疑似住址（“住在”等提示词之后）")
 
 
 def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
     yield from _estate_spans(folded, words)
-    yield from _dwelling_spans(folded)
+    yield from _dwelling_spans(folded, words)
     for match in _ROAD.finditer(folded):
         start = local_start(words, folded, match.start(), 10)
         number = _ROAD_NUMBER.match(folded, match.end())

@@ -53,7 +53,9 @@ class Household:
         self.place: Place = rng.choice(PLACES)
         self.head = person(rng)
         self.spouse = person(rng)
-        self.child = self.head[0] + rng.choice(("欣怡", "子轩", "浩然", "梓涵", "雨欣", "俊杰", "一诺"))
+        self.child = self.head[0] + rng.choice(
+            ("欣怡", "子轩", "浩然", "梓涵", "雨欣", "俊杰", "一诺")
+        )
         born = rng.randint(1950, 1990)
         self.head_id = id_number(rng, born)
         self.child_id = id_number(rng, rng.randint(2008, 2019))
@@ -96,7 +98,12 @@ def spoken(digits: str, rng: random.Random) -> str:
 
 
 def pinyin_forms(name: str, rng: random.Random) -> str:
-    surname, given = (name[:2], name[2:]) if name[:2] in ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "令狐", "司徒", "夏侯") else (name[:1], name[1:])
+    surname, given = (
+        (name[:2], name[2:])
+        if name[:2]
+        in ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "慕容", "令狐", "司徒", "夏侯")
+        else (name[:1], name[1:])
+    )
     sur = "".join(lazy_pinyin(surname))
     first = "".join(lazy_pinyin(given))
     marks = "".join(lazy_pinyin(given, style=Style.TONE))
@@ -111,7 +118,11 @@ def pinyin_forms(name: str, rng: random.Random) -> str:
         return f"{sur.capitalize()} {marks.capitalize()}"
     if choice == 4:
         return f"{sur.capitalize()} {'.'.join(s[0].upper() for s in lazy_pinyin(given))}."
-    return (sur[0] + "".join(s[0] for s in lazy_pinyin(given))).upper() if len(name) >= 3 else f"{sur}{first}"
+    return (
+        (sur[0] + "".join(s[0] for s in lazy_pinyin(given))).upper()
+        if len(name) >= 3
+        else f"{sur}{first}"
+    )
 
 
 # --- leak forms: each returns a sentence and records what must go ---------------------------
@@ -126,7 +137,9 @@ def leak_traditional_name(h: Household) -> str:
 def leak_pinyin(h: Household) -> str:
     written = pinyin_forms(h.head, h.rng)
     h.entry.must_go("name", written)
-    return h.rng.choice((f"医院系统里登记为 {written}。", f"英文材料上写的是{written}，", f"(Name: {written})"))
+    return h.rng.choice(
+        (f"医院系统里登记为 {written}。", f"英文材料上写的是{written}，", f"(Name: {written})")
+    )
 
 
 def leak_given_and_nick(h: Household) -> str:
@@ -150,7 +163,13 @@ def leak_masked_id(h: Household) -> str:
         return f"身份证号{text}。"
     if form == 1:
         h.entry.must_go("id_number", number[-4:])
-        return h.rng.choice((f"身份证尾号{number[-4:]}。", f"证件后四位{number[-4:]}，", f"身份证末四位是{number[-4:]}。"))
+        return h.rng.choice(
+            (
+                f"身份证尾号{number[-4:]}。",
+                f"证件后四位{number[-4:]}，",
+                f"身份证末四位是{number[-4:]}。",
+            )
+        )
     if form == 2:
         spaced = f"{number[:6]} {number[6:14]} {number[14:]}"
         h.entry.must_go("id_number", spaced)
@@ -227,9 +246,19 @@ def _cn_small(n: int) -> str:
 
 def leak_accounts(h: Household) -> str:
     rng = h.rng
-    handle = "".join(lazy_pinyin(h.head))[:rng.randint(3, 6)] + rng.choice(("_", "")) + str(rng.randint(1970, 2005)) + str(rng.randint(1, 99))
+    handle = (
+        "".join(lazy_pinyin(h.head))[: rng.randint(3, 6)]
+        + rng.choice(("_", ""))
+        + str(rng.randint(1970, 2005))
+        + str(rng.randint(1, 99))
+    )
     qq = str(rng.randint(10000000, 2999999999))
-    plate = rng.choice("津渝鲁粤京辽琼宁新藏") + rng.choice("ABCDEF") + rng.choice(("·", "", " ")) + f"{rng.randint(10, 99)}{rng.choice('KXYZ')}{rng.randint(10, 99)}"
+    plate = (
+        rng.choice("津渝鲁粤京辽琼宁新藏")
+        + rng.choice("ABCDEF")
+        + rng.choice(("·", "", " "))
+        + f"{rng.randint(10, 99)}{rng.choice('KXYZ')}{rng.randint(10, 99)}"
+    )
     form = rng.randrange(4)
     if form == 0:
         h.entry.must_go("wechat", handle)
@@ -248,7 +277,9 @@ def leak_neighbour(h: Household) -> str:
     other = person(h.rng)
     h.entry.must_go("name", other)
     cue = h.rng.choice(("邻居", "网格员", "社工", "村医", "班主任", "联系人：", "其姐姐", "表哥"))
-    return h.rng.choice((f"{cue}{other}经常帮忙。", f"由{cue}{other}陪同就医。", f"{cue}{other}反映情况属实。"))
+    return h.rng.choice(
+        (f"{cue}{other}经常帮忙。", f"由{cue}{other}陪同就医。", f"{cue}{other}反映情况属实。")
+    )
 
 
 def leak_address(h: Household) -> str:
@@ -282,7 +313,9 @@ def leak_address(h: Household) -> str:
 def leak_work_school(h: Household) -> str:
     rng = h.rng
     company = rng.choice(COMPANY_PLACES) + rng.choice(COMPANY_KINDS)
-    school = rng.choice(("拱北", "塘沽", "观音桥", "岱庙", "回龙观", "新华", "城关", "兴庆")) + rng.choice(SCHOOL_NAMES)
+    school = rng.choice(
+        ("拱北", "塘沽", "观音桥", "岱庙", "回龙观", "新华", "城关", "兴庆")
+    ) + rng.choice(SCHOOL_NAMES)
     h.entry.must_go("employer", company)
     h.entry.must_go("school", school)
     work = h.entry.must_stay(rng.choice(("全职", "兼职", "打零工", "做保洁")))
@@ -393,7 +426,9 @@ def traditional(entry: Entry, text: str) -> str:
     converter = opencc.OpenCC(entry.id.endswith("tw") and "s2tw" or "s2hk")
     converted: str = converter.convert(text)
     for kind, values in entry.remove.items():
-        entry.remove[kind] = [converter.convert(v) if converter.convert(v) in converted else v for v in values]
+        entry.remove[kind] = [
+            converter.convert(v) if converter.convert(v) in converted else v for v in values
+        ]
     entry.keep = [k for k in (converter.convert(k) for k in entry.keep) if k in converted]
     return converted
 
@@ -410,7 +445,13 @@ def build(index: int, rng: random.Random) -> dict[str, object]:
     if suffix:
         text = traditional(entry, text)
     entry.keep = [k for k in entry.keep if k in text]
-    return {"id": entry.id, "text": text, "known": entry.known, "remove": entry.remove, "keep": entry.keep}
+    return {
+        "id": entry.id,
+        "text": text,
+        "known": entry.known,
+        "remove": entry.remove,
+        "keep": entry.keep,
+    }
 
 
 def main() -> None:
