@@ -8,6 +8,7 @@ with the kind of field it is; the public text is ``GateResult.text``, and the te
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -87,11 +88,14 @@ class GateResult:
 
 
 def span_key(kind: str, surface: str) -> str:
-    """The identity of a flagged span for staff decisions: its kind and its characters in
-    canonical spelling (case, width, script, spaces ignored). It does not depend on where the
-    span is, so editing elsewhere in the text keeps a decision, and the same characters
-    elsewhere in the same field share it."""
-    return f"{kind}:{''.join(normalise_value(surface).lower().split())}"
+    """The identity of a flagged span for staff decisions: its kind and a digest of its
+    characters in canonical spelling (case, width, script, spaces ignored). It does not depend
+    on where the span is, so editing elsewhere in the text keeps a decision, and the same
+    characters elsewhere in the same field share it; being a digest, a stored decision or a
+    logged key does not repeat what it is about."""
+    canonical = "".join(normalise_value(surface).lower().split())
+    digest = hashlib.blake2b(canonical.encode("utf-8", "replace"), digest_size=8).hexdigest()
+    return f"{kind}:{digest}"
 
 
 _MAX_PASSES = 4
