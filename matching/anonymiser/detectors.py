@@ -152,7 +152,16 @@ _HANDLE = re.compile(r"(?<![A-Za-z0-9_@.\-])[A-Za-z][A-Za-z0-9_\-]{4,24}(?![A-Za
 _CUED_HANDLE = re.compile(r"^(?:vx|wx|weixin|wechat|qq)[A-Za-z0-9]", re.IGNORECASE)
 
 
+#: A display name is as good as an account for finding someone: 微信名：快乐的小鱼.
+_DISPLAY_NAME = re.compile(
+    r"(?:微信名|微信昵称|微信名称|网名|昵称|抖音名|快手名|抖音昵称|快手昵称)\s*(?:是|为|叫|[:：])?\s*"
+    r"(?P<name>[^\s，。；;,、:：（()）]{2,16})"
+)
+
+
 def find_handles(folded: str) -> Iterator[Finding]:
+    for match in _DISPLAY_NAME.finditer(folded):
+        yield _finding("wechat", *match.span("name"), "疑似网络昵称（位于“微信名”等提示词之后）")
     for match in _HANDLE.finditer(folded):
         token = match.group()
         letters = sum(c.isalpha() for c in token)

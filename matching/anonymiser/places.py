@@ -71,6 +71,9 @@ def is_admin_place(word: str) -> bool:
 
 _ADMIN_COMPONENT = re.compile(
     r"[\u4e00-\u9fff]{1,8}?(?:自治区|自治州|新区|开发区|街道|省|市|区|县|镇|乡)"
+    # Hong Kong and Macao write their districts without a suffix
+    r"|香港|澳门|九龙|新界|港岛|中西区|湾仔|油尖旺|深水埗|九龙城|黄大仙|观塘|荃湾|屯门|元朗|大埔|沙田"
+    r"|西贡|葵青|离岛|旺角|尖沙咀|铜锣湾"
 )
 
 
@@ -350,7 +353,7 @@ _DWELLING = re.compile(
     r"暂住在|暂住于|暂住|借住在|户籍地址|之前住|原住址|原住|搬到|搬至|迁至|现租住在)[:：]?\s*"
 )
 _CLAUSE_END = re.compile(r"[，。；;,、\n\t（(！!？?\[\]]|$")
-_ADDRESS_MARK = re.compile(r"[\d号栋幢村组屯苑园府城庄寨座湾庭巷弄坊邨厦舍]|小区|社区|路|大街")
+_ADDRESS_MARK = re.compile(r"[\d号栋幢村组屯苑园府城庄寨座湾庭巷弄坊邨厦舍楼]|小区|社区|路|大街")
 #: Words that end an address on its right: a person, a verb, a time (家住3号楼301室|小红今年8岁).
 _AFTER_ADDRESS_FLAGS = frozenset(
     {"v", "vn", "nr", "nrfg", "nrt", "t", "d", "p", "c", "r", "u", "uj", "ul", "y", "e", "a"}
@@ -358,6 +361,7 @@ _AFTER_ADDRESS_FLAGS = frozenset(
 #: What follows 住在 without being an address (住在城里, 住在亲戚家).
 _NOT_AN_ADDRESS = re.compile(
     r"^(?:这|那|哪|城里|乡下|村里|亲戚|朋友|女儿|儿子|家里|医院|单位|一起|附近)"
+    r"|^(?:县城|市区|城区|镇上|乡下|老家|外地|郊区)"
     r"|^(?:拆迁|安置|回迁|老旧|廉租|公租|保障|商品|城中|农村|单位|职工|员工|一个|一处|本|该)"
     r"[\u4e00-\u9fff]{0,4}(?:小区|房|宿舍|村)$"
 )
@@ -394,8 +398,17 @@ def _dwelling_spans(folded: str, words: Words) -> Iterator[_Span]:
             yield _Span(start, start + len(rest), "疑似住址（“住在”等提示词之后）")
 
 
+#: A market stall, a shop front, a room: numbered places that are no part of a postal address.
+_NUMBERED_PLACE = re.compile(
+    r"(?:摊位|档口|铺位|柜台|门牌|房号|房间号|宿舍号)号?\s*(?:是|为|[:：])?\s*"
+    r"(?P<number>[A-Za-z]?\s*[-－]?\s*\d{1,5}(?:\s*[-－]\s*[A-Za-z0-9]{1,5}){0,3}[A-Za-z]?)"
+)
+
+
 def _address_spans(folded: str, words: Words) -> Iterator[_Span]:
     yield from _estate_spans(folded, words)
+    for match in _NUMBERED_PLACE.finditer(folded):
+        yield _Span(*match.span("number"), "疑似摊位、门牌或房间号")
     yield from _dwelling_spans(folded, words)
     for match in _ROAD.finditer(folded):
         start = local_start(words, folded, match.start(), 10)

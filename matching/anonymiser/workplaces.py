@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 
 from matching.anonymiser.model import REPLACEMENTS, Finding
-from matching.anonymiser.places import _whole_word, local_start, overlaps
+from matching.anonymiser.places import _whole_word, is_admin_place, local_start, overlaps
 from matching.anonymiser.segment import Words
 from matching.anonymiser.text import word_set
 
 _SCHOOL = re.compile(
     r"职业技术学院|技术学院|职业学院|师范学院|学院|大学|小学|中学|学校|幼儿园|托儿所|附中|附小|"
-    r"职业高中|职高|中专|技校|职校|技工学校|培训学校|特殊教育学校|特教学校|中心校|完小|教学点"
+    r"职业高中|职高|中专|技校|职校|技工学校|培训学校|特殊教育学校|特教学校|中心校|完小|教学点|"
+    r"职教中心|职业教育中心|特教中心"
 )
 #: 泰安一中, 塘沽二小: a place followed by the school's number.
 _NUMBERED_SCHOOL = re.compile(r"[一二三四五六七八九十]{1,3}[中小](?![学心国间午文等型期级班])")
@@ -64,12 +65,13 @@ def find_schools(folded: str, words: Words, protected: list[tuple[int, int]]) ->
         if not _whole_word(words, *match.span()):
             continue
         start = local_start(words, folded, match.start(), 14)
-        if (
-            match.start() - start >= 2
-            and _named(folded, words, start, match.start())
-            and not overlaps((start, match.end()), protected)
-        ):
+        if overlaps((start, match.end()), protected):
+            continue
+        if match.start() - start >= 2 and _named(folded, words, start, match.start()):
             found.append(_finding("school", start, match.end(), "疑似学校名称"))
+        elif start == match.start() and _after_division(words, start):
+            # 阜平县职教中心: the county's only one names it as surely as a name would
+            found.append(_finding("school", start, match.end(), "疑似学校名称（地名之后）"))
     for match in _NUMBERED_SCHOOL.finditer(folded):
         place = words.ending_at(match.start())
         if place is not None and place.flag in ("ns", "nz", "j"):
@@ -100,6 +102,11 @@ def find_employers(folded: str, words: Words, protected: list[tuple[int, int]]) 
         ):
             found.append(_finding("employer", start, match.end(), "疑似工作单位（单位名称）"))
     return found
+
+
+def _after_division(words: Words, start: int) -> bool:
+    before = words.ending_at(start)
+    return before is not None and is_admin_place(before.word) and len(before.word) >= 3
 
 
 def _finding(kind: str, start: int, end: int, reason: str) -> Finding:
