@@ -160,8 +160,10 @@ def gate(
     context = context or GateContext()
     plan = plan_of(context.known, context.locations, field_kind in SHORT_FIELDS)
     result = _run(text, plan, decisions or {})
-    if field_kind is FieldKind.unit and not result.findings:
-        flags = _decide(text, merge(_unit_flags(text)), decisions or {})
+    unit_flags = _unit_flags(text) if field_kind is FieldKind.unit else []
+    if unit_flags:
+        # One span for the whole field, confident if anything inside it was.
+        flags = _decide(text, merge([*result.findings, *unit_flags]), decisions or {})
         public, _ = _apply(text, [f for f in flags if f.replaced])
         return GateResult(public, tuple(flags))
     return result

@@ -40,10 +40,12 @@ _NEEDS_WORK = re.compile(
     "[\u00ad\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 )
 
-#: Chinese characters read as single digits. 两 is left out: 两万, 两个 are quantities.
+#: Chinese characters read as single digits (the financial forms too; 两 counts only inside a
+#: run of four, so 两万, 两个 stay quantities).
 _CN_DIGITS = {
     "〇": "0", "○": "0", "零": "0", "洞": "0", "幺": "1", "一": "1", "二": "2", "三": "3",
-    "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+    "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2",
+    "叁": "3", "肆": "4", "伍": "5", "陆": "6", "柒": "7", "捌": "8", "玖": "9", "两": "2",
 }  # fmt: skip
 _CN_DIGIT_CLASS = "".join(_CN_DIGITS)
 _SPOKEN_NUMBER = re.compile(

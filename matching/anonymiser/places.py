@@ -206,7 +206,7 @@ def allowed_spans(folded: str, locations: Locations) -> list[tuple[int, int]]:
     return spans
 
 
-_STREET_LEVEL = re.compile(r"街道办事处|街道办|街道|镇|乡")
+_STREET_LEVEL = re.compile(r"街道|镇|乡")
 _NOT_A_TOWN = word_set(
     "城乡 乡镇 城镇 村镇 集镇 小镇 古镇 本镇 该镇 全镇 各镇 重镇 家乡 老乡 下乡 回乡 返乡 同乡 "
     "故乡 异乡 外乡 他乡 本乡 该乡 全乡 各乡 乡村 乡下 本街道 该街道 所在街道 各街道"
