@@ -24,6 +24,11 @@ _MONEY_BEFORE = re.compile(
     r"(?:[¥￥$]|RMB|人民币|费|付|收入|工资|薪|花费|花了|欠|借|贷|款|钱|金|额|计|共|约|补助|补贴|救助|报销|"
     r"支出|开支|存款|债|余额|价|值|预算|缺口|需要|需)[^\d。；;\n第号]{0,4}$"
 )
+#: A count or a measured value: 白细胞计数15000, 病毒载量 20000, 评分 12000.
+_MEASURE_BEFORE = re.compile(
+    r"(?:计数|值|指标|水平|浓度|载量|拷贝|血糖|肌酐|尿素|尿酸|白细胞|血小板|红细胞|血红蛋白|剂量|步数|"
+    r"分数|评分|得分|积分|排名|人数|户数|人口|面积|产量|里程|身高|体重)[^\d。；;\n]{0,4}$"
+)
 #: 2024-05-06, 2024.5.6, 2024/05/06: a date written with separators.
 _SEPARATED_DATE = re.compile(r"^((?:19|20)\d{2})([-./ ])(\d{1,2})\2(\d{1,2})$")
 _YEAR_RANGE = re.compile(r"^(?:19|20)\d{2}\s?-\s?(?:19|20)\d{2}$")
@@ -44,10 +49,20 @@ def _explained(folded: str, run: str, start: int, end: int) -> bool:
     date = _SEPARATED_DATE.match(run)
     if date and valid_date(int(date.group(1)), int(date.group(3)), int(date.group(4))):
         return True
-    if len(digits) > _LONGEST_AMOUNT or not run.isdigit():
+    if len(digits) > _LONGEST_AMOUNT:
         return False
-    return bool(_UNIT_AFTER.match(folded, end)) or bool(
-        _MONEY_BEFORE.search(folded, max(0, start - 10), start)
+    if not run.isdigit():
+        # 5000-8000元: a range of two amounts
+        groups = re.split(r"\s*-\s*", run)
+        return (
+            len(groups) == 2
+            and all(g.isdigit() and len(g) <= 6 for g in groups)
+            and bool(_UNIT_AFTER.match(folded, end))
+        )
+    return (
+        bool(_UNIT_AFTER.match(folded, end))
+        or bool(_MONEY_BEFORE.search(folded, max(0, start - 10), start))
+        or bool(_MEASURE_BEFORE.search(folded, max(0, start - 10), start))
     )
 
 
