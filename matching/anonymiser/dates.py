@@ -30,6 +30,9 @@ _DATE = re.compile(
     rf"\s*(?P<d2>3[01]|[12]\d|0?[1-9])(?![\d.])"
     rf"|(?<!\d)(?P<compact>(?:19|20)\d{{6}})(?!\d)"
     rf"|(?<![\d年])(?P<m3>{_MONTH})\s*月\s*(?P<d3>{_DAY})\s*[日号]"
+    # 85.6.12: only a birth cue or a known birthday makes this a date
+    rf"|(?<![\d.])(?P<year4>\d{{2}})(?P<sep4>[./])(?P<m4>1[0-2]|0?[1-9])(?P=sep4)"
+    rf"(?P<d4>3[01]|[12]\d|0?[1-9])(?![\d.])"
 )
 _BIRTH_BEFORE = re.compile(
     r"(?:出生|生于|生日|出生日期|生辰|出世)(?:日期|年月日|年月|时间|于|是|为|在|:|：|\s)*$"
@@ -56,6 +59,8 @@ def _parts(match: re.Match[str]) -> tuple[str, int, int | None] | None:
         return digits[:4], int(digits[4:6]), int(digits[6:])
     if match.group("year2"):
         return match.group("year2"), int(match.group("m2")), int(match.group("d2"))
+    if match.group("year4"):
+        return match.group("year4"), int(match.group("m4")), int(match.group("d4"))
     if match.group("m3"):
         return "", cn_number(match.group("m3")), cn_number(match.group("d3"))
     day = match.group("d1")

@@ -22,6 +22,8 @@ _MOBILE = re.compile(
     r"(?<![\d+])(?:(?:\+\s?|00)86[\s\-]{0,3}|[(（]\s*\+?86\s*[)）][\s\-]{0,3}|86[\s\-]{0,3})?"
     r"1[3-9]\d[\s\-]{0,3}\d{4}[\s\-]{0,3}\d{4}(?!\d)"
 )
+#: Taiwan mobiles: 0912-345-678.
+_TW_MOBILE = re.compile(r"(?<![\d+])09\d{2}[\s\-]?\d{3}[\s\-]?\d{3}(?!\d)")
 _LANDLINE = re.compile(
     r"(?<![\d+])(?:[(（]\s*0\d{2,3}\s*[)）]|0\d{2,3})[\s\-]{0,3}[1-9]\d{2,3}[\s\-]?\d{4}(?!\d)"
 )
@@ -109,6 +111,8 @@ def find_masked(folded: str) -> Iterator[Finding]:
 def find_phones(folded: str) -> Iterator[Finding]:
     for match in _MOBILE.finditer(folded):
         yield _finding("phone", *match.span(), "疑似手机号码")
+    for match in _TW_MOBILE.finditer(folded):
+        yield _finding("phone", *match.span(), "疑似手机号码（台湾地区格式）")
     for match in _LANDLINE.finditer(folded):
         yield _finding("landline", *match.span(), "疑似固定电话（含区号）")
     for match in _CUED_LOCAL.finditer(folded):

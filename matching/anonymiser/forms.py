@@ -90,10 +90,13 @@ class Skeleton:
         return any(_is_letter(c) for c in self.folded)
 
     def find_text(self, key: str) -> Iterator[tuple[int, int]]:
-        positions = self.text_positions
+        positions, folded = self.text_positions, self.folded
         index = self.text.find(key)
         while index >= 0:
-            yield positions[index], positions[index + len(key) - 1] + 1
+            start, end = positions[index], positions[index + len(key) - 1] + 1
+            if start and folded[start - 1] in "(（" and any(c in ")）" for c in folded[start:end]):
+                start -= 1  # (3)班: the bracket opened before the match closes inside it
+            yield start, end
             index = self.text.find(key, index + 1)
 
     def find_latin(self, key: str) -> Iterator[tuple[int, int]]:

@@ -102,20 +102,23 @@ _SCHOOL_END = re.compile(
 )
 
 
+_GRADE = re.compile(r"^(?:[一二三四五六七八九]年级|[初高][一二三]|学前班|大班|中班|小班)")
+
+
 def _school_forms(raw: str) -> Iterator[Form]:
+    """The school, and its class without the grade (the grade tells what help fits)."""
     school = text_key(raw)
     if len(school) < 3:
         return
-    yield from _below_admin("school", school, "已知学校及班级")
     institution = _SCHOOL_END.match(school)
     if institution is None:
+        yield from _below_admin("school", school, "已知学校及班级")
         return
     name = institution.group()
-    if name != school:
-        yield from _below_admin("school", name, "已知学校名称")
-        klass = school[len(name) :]
-        if len(klass) >= 3 and "班" in klass:
-            yield _text_form("school", klass, "已知班级")
+    yield from _below_admin("school", name, "已知学校名称")
+    klass = _GRADE.sub("", school[len(name) :])
+    if len(klass) >= 2 and klass.endswith("班"):
+        yield _text_form("school", klass, "已知班级", "[班级]")
 
 
 #: Short names of provinces and the platform's cities, which company names often start with.

@@ -24,12 +24,12 @@ ALLOWED_LATIN = word_set(
     "X ECG EKG EEG EMG BMI IQ ADHD ASD RH Rh O A AB HLA WBC RBC PLT HGB CRP ALT AST TSH "
     "MDS AML ALL CML CLL NHL HL CKD ESRD IVF NIPT DNA RNA PCR CTA DSA MR Bi-PAP BiPAP CPAP "
     "VAC TACE TKA THA CABG PCI IABP OCT DBS VSD ASD PDA TOF mmHg mmol umol "
-    "μmol mg ml mL g kg cm mm km m L dL IU U h min bpm kcal "
+    "μmol mol mg ml mL g kg cm mm km m L dL IU U h min bpm kcal "
     # daily life, documents and devices
     "QQ ID No NO APP App app PDF Excel excel Word word PPT OK ok WiFi wifi WIFI GPS TV KTV "
     "USB VIP PM AM pm am SIM WeChat wechat Wechat weixin vx VX wx WX CEO DIY LED LCD SUV "
     "MPV ATM POS PS ps CBD A4 OTC IT AI 5G 4G 3G NFC SOS BB GDP CPI PPP APP版 "
-    "Tel TEL tel Email email E-mail e-mail EMAIL Fax FAX fax http https www com cn net org "
+    "LINE Line WhatsApp Facebook FB IG Instagram Twitter TikTok Tel TEL tel Email email E-mail e-mail EMAIL Fax FAX fax http https www com cn net org "
     "RMB CNY rmb and or of the to in on for with by at is a an"
 )
 _ALLOWED_FOLDED = frozenset(word.lower() for word in ALLOWED_LATIN)

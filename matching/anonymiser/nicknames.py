@@ -34,7 +34,7 @@ _COMMON_DOUBLES = word_set(
     "冷冰冰 空空 淡淡 浓浓 细细 粗粗 快快 乖乖 傻傻 呆呆 怕怕 痛痛 疼疼 哭哭 笑笑 吃吃 喝喝"
 )
 #: 仔 after these is a word of its own (仔细, 牛仔, 打工仔).
-_NOT_NICK_ZAI = frozenset("细牛猪打公肥靓外学发鸡鱼虾菜细羊狗猫马牛贼")
+_NOT_NICK_ZAI = frozenset("细牛猪打公肥靓外学发鸡鱼虾菜羊狗猫马贼个两一三呢嗰啲契衰傻烂生孙表")
 _KID_CUE_BEFORE = word_set(
     "患儿 孩子 儿子 女儿 孙子 孙女 外孙 外孙女 小名 乳名 昵称 叫 叫做 名叫 大名 小孩 男孩 女孩 "
     "长子 次子 长女 次女 幼子 幼女 宝宝 小朋友 学生 大儿子 小儿子 大女儿 小女儿 侄子 侄女"
