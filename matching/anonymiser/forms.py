@@ -32,7 +32,9 @@ class Form:
     note_form: bool = False
 
 
-_TEXT_DROPPED = frozenset(" \t\r\n\u3000()（）")
+#: Dropped from phrases: spaces, brackets and the marks typed between characters to get a
+#: name past a filter (欧-阳-建-国, 阿依古丽·买买提 and 阿依古丽买买提 alike).
+_TEXT_DROPPED = frozenset(" \t\r\n\u3000()（）-_.·•・*/~|")
 _NUMBER_SEPARATORS = frozenset(" \t-·.()（）")
 _MAX_SEPARATORS = 3
 #: Dropped between letters of a pinyin name: separators and tone numbers (ou1yang2).

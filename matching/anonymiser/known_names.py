@@ -151,10 +151,10 @@ def _pinyin_forms(surname: str, given: str) -> Iterator[Form]:
 def name_forms(raw: str) -> Iterator[Form]:
     name = normalise_value(raw).strip()
     compact = text_key(name)
-    if any(mark in compact for mark in "·•・") or (
-        "." in compact and _HAN.match(compact.replace(".", ""))
+    if any(mark in name for mark in "·•・") or (
+        "." in name and _HAN.match(name.replace(".", ""))
     ):
-        yield from _transliterated_forms(compact)
+        yield from _transliterated_forms(name)
         return
     if not _HAN.match(compact):
         letters = "".join(c for c in fold(name).lower() if c.isascii() and c.isalpha())
