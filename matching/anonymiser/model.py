@@ -106,7 +106,7 @@ class Finding:
     #: ``removed``: a confident identifier, always replaced. ``flagged``: something the gate
     #: could not classify (deny by default): replaced unless staff decided to keep it.
     action: str = "removed"
-    #: The span's identity for staff decisions (see ``gate.span_key``); set by the gate.
+    #: A flagged span's identity for staff decisions (see ``gate.span_key``); set by the gate.
     key: str = ""
     #: ``keep`` or ``remove`` when staff decided on a flagged span, else ``None``.
     decision: str | None = None

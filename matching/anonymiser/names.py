@@ -192,7 +192,10 @@ def _name_shaped_at(text: str, start: int) -> int | None:
 
 #: Role words found in the text itself: jieba does not know 网格员 or 村医 and cuts them
 #: (网格 + 员滕子), so the cue would be lost between its words.
-_ROLE = re.compile("(?=(" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + "))")
+_ROLE = re.compile(
+    "(?=[" + "".join(sorted({w[0] for w in ROLE_WORDS})) + "])"
+    "(?=(" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + "))"
+)
 
 
 def _from_cues(words: Words, text: str) -> Iterator[tuple[int, int, str]]:

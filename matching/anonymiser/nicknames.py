@@ -53,6 +53,7 @@ _TRANSCRIBED = frozenset(
     "其其格苏日娜阿拉坦旺姆拉巴次卓洛桑尼玛央宗贡觉曲珍格勒扎吾古尔再伊欣石吉克俄比海来鲁西明洪"
     "则茹兹丁卡尕夏莫马伍惹日"
 )
+_TRANSCRIBED_RUN = re.compile("[" + "".join(sorted(_TRANSCRIBED)) + "]{3,8}")
 _DOTTED = re.compile(
     r"(?<![\u4e00-\u9fff])[\u4e00-\u9fff]{2,7}(?:[·•・.．][\u4e00-\u9fff]{2,7}){1,2}"
     r"|[\u4e00-\u9fff]{2,7}(?:[·•・][\u4e00-\u9fff]{2,7}){1,2}"
@@ -130,17 +131,10 @@ def _transcribed(folded: str) -> Iterator[tuple[int, int, str]]:
         ):
             start += cue.end()
         yield start, match.end(), "疑似少数民族姓名（音译，中间点分隔）"
-    index = 0
-    while index < len(folded):
-        if folded[index] not in _TRANSCRIBED:
-            index += 1
-            continue
-        end = index
-        while end < len(folded) and folded[end] in _TRANSCRIBED and end - index < 8:
-            end += 1
-        if end - index >= 3 and _CUE_BEFORE_TRANSCRIBED.search(folded, max(0, index - 6), index):
+    for run in _TRANSCRIBED_RUN.finditer(folded):
+        index, end = run.span()
+        if _CUE_BEFORE_TRANSCRIBED.search(folded, max(0, index - 6), index):
             yield index, end, "疑似少数民族姓名（音译，称谓之后）"
-        index = end
 
 
 def extend_transcribed(folded: str, names: list[Finding]) -> list[Finding]:
