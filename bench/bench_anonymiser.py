@@ -137,9 +137,8 @@ def quality() -> bool:
         lost += sum(value not in public for value in keep)
     print(f"corpus: {len(entries)} narratives, {sum(total.values())} identifiers, {kept} facts")
     for kind in sorted(total, key=lambda k: -total[k]):
-        print(
-            f"  leaks {kind:<12} {leaked[kind]:>3} of {total[kind]:>4} = {leaked[kind] / total[kind]:.2%}"
-        )
+        share = leaked[kind] / total[kind]
+        print(f"  leaks {kind:<12} {leaked[kind]:>3} of {total[kind]:>4} = {share:.2%}")
     leaks = sum(leaked.values())
     rate = lost / kept if kept else 0.0
     print(

@@ -63,12 +63,8 @@ class Skeleton:
         self.folded = folded
         self.text_positions = [i for i, c in enumerate(folded) if c not in _TEXT_DROPPED]
         self.text = folded.translate(_TEXT_DROP_TABLE).translate(_ASCII_LOWER)
-        self.number_positions = [
-            i for i, c in enumerate(folded) if c not in _NUMBER_SEPARATORS
-        ]
-        self.numbers = _NOT_DIGIT.sub(
-            "|", folded.translate(_NUMBER_DROP_TABLE).replace("x", "X")
-        )
+        self.number_positions = [i for i, c in enumerate(folded) if c not in _NUMBER_SEPARATORS]
+        self.numbers = _NOT_DIGIT.sub("|", folded.translate(_NUMBER_DROP_TABLE).replace("x", "X"))
         self._latin: tuple[str, list[int]] | None = None
 
     def _latin_view(self) -> tuple[str, list[int]]:

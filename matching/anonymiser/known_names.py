@@ -151,9 +151,7 @@ def _pinyin_forms(surname: str, given: str) -> Iterator[Form]:
 def name_forms(raw: str) -> Iterator[Form]:
     name = normalise_value(raw).strip()
     compact = text_key(name)
-    if any(mark in name for mark in "·•・") or (
-        "." in name and _HAN.match(name.replace(".", ""))
-    ):
+    if any(mark in name for mark in "·•・") or ("." in name and _HAN.match(name.replace(".", ""))):
         yield from _transliterated_forms(name)
         return
     if not _HAN.match(compact):

@@ -29,7 +29,8 @@ ALLOWED_LATIN = word_set(
     "QQ ID No NO APP App app PDF Excel excel Word word PPT OK ok WiFi wifi WIFI GPS TV KTV "
     "USB VIP PM AM pm am SIM WeChat wechat Wechat weixin vx VX wx WX CEO DIY LED LCD SUV "
     "MPV ATM POS PS ps CBD A4 OTC IT AI 5G 4G 3G NFC SOS BB GDP CPI PPP APP版 "
-    "LINE Line WhatsApp Facebook FB IG Instagram Twitter TikTok Tel TEL tel Email email E-mail e-mail EMAIL Fax FAX fax http https www com cn net org "
+    "LINE Line WhatsApp Facebook FB IG Instagram Twitter TikTok Tel TEL tel Email email "
+    "E-mail e-mail EMAIL Fax FAX fax http https www com cn net org "
     "RMB CNY rmb and or of the to in on for with by at is a an"
 )
 _ALLOWED_FOLDED = frozenset(word.lower() for word in ALLOWED_LATIN)

@@ -123,7 +123,8 @@ class TestKnownForms:
 class TestUnknownShapes:
     @pytest.mark.parametrize(
         ("text", "kind"),
-        [(f"残疾证{ID}12", "certificate"), ("身份证１２０１０７１９７８０３１５２８７６", "id_number"),
+        [(f"残疾证{ID}12", "certificate"),
+         ("身份证１２０１０７１９７８０３１５２８７６", "id_number"),
          ("联系方式 guzh_1990715", "wechat"), ("车牌粵D·52K81", "plate"),
          ("链接 https://example.org/p/8823419", "url"), ("www.shuidichou.com/raise/1", "url"),
          ("护照E12345678", "id_number"), ("电话139****5678", "number"), ("QQ：2837465910", "qq"),
@@ -183,7 +184,8 @@ class TestNamesWorkplacesSchoolsPlaces:
          ("户主阿依古丽·买买提", "阿依古丽"), ("丈夫热合曼·吐尔逊打零工", "吐尔逊"),
          ("网格员房巧云经常帮忙", "房巧云"), ("其子刘洋在读", "刘洋"), ("患儿唐一诺", "一诺"),
          ("叫他朗仔", "朗仔"), ("熙熙和豪豪", "熙熙"), ("熙熙和豪豪", "豪豪"),
-         ("孩子小名叫欣欣", "欣欣"), ("女儿乐乐今年6岁", "乐乐"), ("吉克阿依由其父吉克伍沙带来", "伍沙")],
+         ("孩子小名叫欣欣", "欣欣"), ("女儿乐乐今年6岁", "乐乐"),
+         ("吉克阿依由其父吉克伍沙带来", "伍沙")],
     )  # fmt: skip
     def test_person(self, text: str, name: str) -> None:
         assert name not in public(text)
@@ -198,7 +200,8 @@ class TestNamesWorkplacesSchoolsPlaces:
 
     @pytest.mark.parametrize(
         "text",
-        ["在一家服装厂打工", "去超市买菜", "想考医科大学", "孩子上小学三年级", "在天津市儿童医院化疗",
+        ["在一家服装厂打工", "去超市买菜", "想考医科大学", "孩子上小学三年级",
+         "在天津市儿童医院化疗",
          "在重庆医科大学附属第一医院透析", "中山大学肿瘤防治中心复查", "在泰安市中心医院住院"],
     )  # fmt: skip
     def test_unnamed_institutions_and_large_hospitals_stay(self, text: str) -> None:
@@ -217,7 +220,8 @@ class TestNamesWorkplacesSchoolsPlaces:
     @pytest.mark.parametrize(
         "text",
         ["左小腿截肢后全職在家", "常年坐轮椅", "每周透析3次，化疗6个周期", "自付3.2万元",
-         "依据津民发〔2021〕12号", "纳入低保、特困和临时救助", "2023年3月15日确诊", "单元楼六楼没有电梯",
+         "依据津民发〔2021〕12号", "纳入低保、特困和临时救助", "2023年3月15日确诊",
+         "单元楼六楼没有电梯",
          "住在拆迁安置小区", "租住两室一厅", "搬到县城租房"],
     )  # fmt: skip
     def test_the_need_survives(self, text: str) -> None:

@@ -27,7 +27,6 @@ from tests.unit.anonymiser.corpora.pools import (
     ESTATE_STEMS,
     ILLNESS,
     MINORITY,
-    NICK_DOUBLE,
     PLACES,
     ROADS,
     SCHOOL_NAMES,
@@ -62,7 +61,9 @@ class Household:
         self.phone = phone(rng)
         self.card = card(rng)
         self.estate = rng.choice(ESTATE_STEMS) + rng.choice(ESTATE_KINDS)
-        self.building = f"{rng.randint(1, 30)}号楼{rng.randint(1, 6)}单元{rng.randint(1, 28)}0{rng.randint(1, 4)}室"
+        number, unit = rng.randint(1, 30), rng.randint(1, 6)
+        floor, flat = rng.randint(1, 28), rng.randint(1, 4)
+        self.building = f"{number}号楼{unit}单元{floor}0{flat}室"
         self.address = f"{self.place.district}{self.place.street}{self.estate}{self.building}"
         for name in (self.head, self.spouse, self.child):
             entry.know("names", name)
@@ -346,7 +347,8 @@ def facts(h: Household) -> str:
     if policy:
         e.must_stay(policy)
     return (
-        f"{year}年{rng.randint(1, 12)}月确诊{h.illness}，在{p.hospital}{h.treatment}，累计花费{cost}，"
+        f"{year}年{rng.randint(1, 12)}月确诊{h.illness}，"
+        f"在{p.hospital}{h.treatment}，累计花费{cost}，"
         f"医保报销后自付{own}。{body}活动受限，需要轮椅。户籍{p.district}，已纳入{benefit}"
         + (f"，依据{policy}给予临时救助。" if policy else "。")
     )
@@ -423,7 +425,7 @@ GENRES = (visit_note, visit_note, excel_table, phone_call, wechat_chat, voice_in
 
 
 def traditional(entry: Entry, text: str) -> str:
-    converter = opencc.OpenCC(entry.id.endswith("tw") and "s2tw" or "s2hk")
+    converter = opencc.OpenCC("s2tw" if entry.id.endswith("tw") else "s2hk")
     converted: str = converter.convert(text)
     for kind, values in entry.remove.items():
         entry.remove[kind] = [
