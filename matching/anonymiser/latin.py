@@ -31,6 +31,7 @@ ALLOWED_LATIN = word_set(
     "MPV ATM POS PS ps CBD A4 OTC IT AI 5G 4G 3G NFC SOS BB GDP CPI PPP APP版 "
     "LINE Line WhatsApp Facebook FB IG Instagram Twitter TikTok Tel TEL tel Email email "
     "E-mail e-mail EMAIL Fax FAX fax http https www com cn net org "
+    "Name NAME name Age Sex Male Female male female Address Phone Mobile "
     "RMB CNY rmb and or of the to in on for with by at is a an"
 )
 _ALLOWED_FOLDED = frozenset(word.lower() for word in ALLOWED_LATIN)

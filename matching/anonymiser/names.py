@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+import jieba
+
 from matching.anonymiser.forms import Form, text_key
 from matching.anonymiser.known_names import familiar_replacement
 from matching.anonymiser.model import Finding
@@ -22,6 +24,7 @@ from matching.anonymiser.segment import Words
 from matching.anonymiser.text import (
     COMPOUND_SURNAMES,
     NAME_CHARS,
+    STRICT_NAME_CHARS,
     SURNAMES,
     split_name,
     starts_with_surname,
@@ -181,7 +184,10 @@ def _name_shaped_at(text: str, start: int) -> int | None:
     if surname == 1 and text[start : start + 1] not in SURNAMES:
         return None
     given = 0
-    while given < 2 and text[start + surname + given : start + surname + given + 1] in NAME_CHARS:
+    while (
+        given < 2
+        and text[start + surname + given : start + surname + given + 1] in STRICT_NAME_CHARS
+    ):
         given += 1
     if given == 0:
         return None
@@ -216,10 +222,108 @@ def _from_cues(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
                 break
 
 
+#: Characters after which a name may start though they are Chinese (与安欣怡, 据万永福).
+_BEFORE_NAME = frozenset(
+    "与和及同跟据由给让找问叫对向被把替帮陪带请谢了就是为到见在看访候打、，,；;：:（(\n\t "
+)
+#: Characters a name may be followed by (丁建军说, 余庆丰的, 毛富贵、).
+_AFTER_NAME = frozenset(
+    "说的和与及、，,。；;：:（(）)是在今正也都夫家等每多介签他她一已还曾因患于从到去来向把被讲表"
+    "同称告反打讲问希想要会能这那\n\t "
+)
+
+
+def _boundary_before(text: str, start: int) -> bool:
+    return (
+        start == 0
+        or not ("\u4e00" <= text[start - 1] <= "\u9fd5")
+        or text[start - 1] in _BEFORE_NAME
+    )
+
+
+def _boundary_after(text: str, end: int) -> bool:
+    return end >= len(text) or not ("\u4e00" <= text[end] <= "\u9fd5") or text[end] in _AFTER_NAME
+
+
+def _from_shape(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
+    """A surname, then one or two given-name characters, between words that end and start a
+    name, however jieba cut them (丁|建军, 舒丽|娟, 时倪|海涛, 焦军): names in prose that no
+    role word or sex marks, written by someone who does not know the family."""
+    tokens = words.tokens
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        # surname + a given name of two characters
+        if (
+            len(token.word) == 1
+            and token.word in SURNAMES
+            and following is not None
+            and following.start == token.end
+            and len(following.word) == 2
+            and all(c in NAME_CHARS for c in following.word)
+            and following.word not in KEEP_WORDS
+            and _boundary_before(text, token.start)
+            and _boundary_after(text, following.end)
+        ):
+            yield token.start, following.end, "疑似人名（姓氏加常见名字用字）"
+        # a guessed word ending in a surname, then the given name (时倪|海涛)
+        if (
+            token.guessed
+            and len(token.word) == 2
+            and following is not None
+            and following.start == token.end
+        ):
+            first, last = token.word
+            given = following.word
+            if (
+                last in SURNAMES
+                and 1 <= len(given) <= 2
+                and all(c in NAME_CHARS for c in given)
+                and _boundary_after(text, following.end)
+            ):
+                yield token.start + 1, following.end, "疑似人名（姓氏加常见名字用字）"
+            elif (
+                first in SURNAMES
+                and last in NAME_CHARS
+                and len(given) == 1
+                and given in NAME_CHARS
+                and _boundary_before(text, token.start)
+                and _boundary_after(text, following.end)
+            ):
+                yield token.start, following.end, "疑似人名（姓氏加常见名字用字）"
+        # the characters alone, whatever the words: 段德胜, 游子萱 (jieba made 时段, 游子)
+        if token.word[0] in SURNAMES and len(token.word) <= 2:
+            end = token.start + 3
+            word = text[token.start : end]
+            if (
+                len(word) == 3
+                and all(c in NAME_CHARS or c == "子" for c in word[1:])
+                and word[1:] not in KEEP_WORDS
+                and not jieba.dt.FREQ.get(word)
+                and _boundary_before(text, token.start)
+                and _boundary_after(text, end)
+                and words.containing(end) is None
+            ):
+                yield token.start, end, "疑似人名（姓氏加常见名字用字）"
+        # a guessed two-character word: surname + one given character (焦军和…)
+        if (
+            token.guessed
+            and len(token.word) == 2
+            and token.word[0] in SURNAMES
+            and token.word[1] in NAME_CHARS
+            and _boundary_before(text, token.start)
+            and _boundary_after(text, token.end)
+        ):
+            yield token.start, token.end, "疑似人名（姓氏加常见名字用字）"
+
+
 def find_names(text: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
     """Detected names; ``text`` is the folded text the offsets of ``words`` refer to."""
     found: dict[tuple[int, int], str] = {}
-    for start, end, reason in (*_from_tags(words), *_from_cues(words, text)):
+    for start, end, reason in (
+        *_from_tags(words),
+        *_from_cues(words, text),
+        *_from_shape(words, text),
+    ):
         word = text[start:end]
         if (
             (start, end) in found

@@ -64,6 +64,13 @@ _CUE_BEFORE_TRANSCRIBED = re.compile(
 )
 
 
+#: Kin terms are never a child's name, whatever the context says.
+_KIN_DOUBLES = word_set(
+    "爸爸 妈妈 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 姥姥 姥爷 舅舅 叔叔 伯伯 婆婆 公公 姑姑 嫂嫂 太太 宝宝 "
+    "娃娃 孙孙"
+)
+
+
 def _doubled(words: Words, folded: str) -> Iterator[tuple[int, int, str]]:
     for index in range(len(folded) - 1):
         char = folded[index]
@@ -72,6 +79,8 @@ def _doubled(words: Words, folded: str) -> Iterator[tuple[int, int, str]]:
         if index > 0 and folded[index - 1] == char:
             continue  # 哈哈哈
         pair = char * 2
+        if pair in _KIN_DOUBLES:
+            continue
         if pair in _COMMON_DOUBLES:
             if not _kid_context(words, folded, index, index + 2):
                 continue

@@ -59,8 +59,11 @@ NAME_CHARS = frozenset(
     "桂枝叶芽苗蕾花朵艳丽秀美俏倩娇柔媚婉娴雅达亨昌盛隆旺兴茂晋升腾跃飞翔鹤凤鸾燕莺鹏"
     "雁鸿鹰骏驰骁骐麒麟彬斌文武章华彩炜煊熠灿烂炫耀晖晴朗旭昊晟景昀昱晋曜星辰宇宙乾坤"
     "亭廷庭霆婷渟雨露霜雪云霞岚雾山峰岭岳峻崖岩磊石玉珍珠宝琦琪璇瑜瑾瑶瑛琼玫瑰钰铭锋锐钧"
-    "鑫淼森焱垚犇骉晶磊"
+    "鑫淼森焱垚犇骉晶磊家天生成发立保树朝若小长"
 )
+#: The same without the characters ordinary prose is full of (成家, 天生, 发生): for a name
+#: read off the characters alone, after a role word.
+STRICT_NAME_CHARS = NAME_CHARS - frozenset("家天生成发立地小长树朝若保")
 
 #: Two-character surnames: the given name starts after them, not after the first character.
 COMPOUND_SURNAMES = frozenset(

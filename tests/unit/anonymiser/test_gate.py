@@ -48,7 +48,7 @@ class TestFields:
 
     @pytest.mark.parametrize(
         ("unit", "public", "action"),
-        [("欧阳家", "[单位]", "flagged"), ("找张欣怡", "某某", "removed"),
+        [("送到门口", "[单位]", "flagged"), ("找张欣怡", "某某", "removed"),
          ("2876", "[身份证号]", "removed")],
     )  # fmt: skip
     def test_anything_else_in_a_unit_is_one_span(self, unit: str, public: str, action: str) -> None:
