@@ -272,7 +272,7 @@ def _from_shape(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
             and following is not None
             and following.start == token.end
         ):
-            first, last = token.word
+            first, last = token.word[0], token.word[1]
             given = following.word
             if (
                 last in SURNAMES

@@ -66,8 +66,8 @@ _CUE_BEFORE_TRANSCRIBED = re.compile(
 
 #: Kin terms are never a child's name, whatever the context says.
 _KIN_DOUBLES = word_set(
-    "爸爸 妈妈 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 姥姥 姥爷 舅舅 叔叔 伯伯 婆婆 公公 姑姑 嫂嫂 太太 宝宝 "
-    "娃娃 孙孙"
+    "爸爸 妈妈 哥哥 姐姐 弟弟 妹妹 爷爷 奶奶 姥姥 姥爷 舅舅 叔叔 伯伯 婆婆 公公 姑姑 嫂嫂 太太 "
+    "宝宝 娃娃 孙孙"
 )
 
 
