@@ -29,7 +29,11 @@ from matching.anonymiser.places import (
     protected_spans,
 )
 from matching.anonymiser.segment import MASK, Words
-from matching.anonymiser.workplaces import find_employers, find_schools
+from matching.anonymiser.workplaces import (
+    find_employers,
+    find_schools,
+    find_workplaces_by_verb,
+)
 
 #: More specific kinds win when two findings cover exactly the same characters.
 _KIND_ORDER = (
@@ -89,6 +93,7 @@ def _scan(normalised: Normalised, plan: Plan) -> list[Finding]:
     found += find_finer_places(scan, words, plan.locations, allowed)
     found += find_schools(scan, words, protected)
     found += find_employers(scan, words, protected)
+    found += [f for f in find_workplaces_by_verb(scan, words) if not _overlaps_any(f, protected)]
     names = extend_transcribed(
         scan, [*find_names(scan, words, protected), *find_nicknames(scan, words)]
     )

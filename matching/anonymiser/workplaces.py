@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 
 from matching.anonymiser.model import REPLACEMENTS, Finding
-from matching.anonymiser.places import _whole_word, is_admin_place, local_start, overlaps
+from matching.anonymiser.places import (
+    _whole_word,
+    is_admin_place,
+    local_start,
+    overlaps,
+    strip_admin_prefix,
+)
 from matching.anonymiser.segment import Words
 from matching.anonymiser.text import word_set
 
@@ -101,6 +107,45 @@ def find_employers(folded: str, words: Words, protected: list[tuple[int, int]]) 
             and not overlaps((start, match.end()), protected)
         ):
             found.append(_finding("employer", start, match.end(), "疑似工作单位（单位名称）"))
+    return found
+
+
+#: 在富士康打工, 在万达广场上班: where someone works, said by the verb, not by a suffix.
+_AT_WORK = re.compile(
+    r"在(?P<place>[^，。；;,、\s]{2,12}?)(?:的)?(?:打工|上班|工作|务工|干活|做工|帮工|帮忙|"
+    r"当(?:保安|保洁|服务员|店员|司机|厨师|收银员|工人|学徒|护工|营业员|售货员|骑手|快递员)|"
+    r"做(?:保安|保洁|服务员|销售|会计|收银|厨师|店员|司机|客服|快递|外卖)|送外卖|跑外卖|开网店)"
+)
+_PROPER_FLAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt"})
+
+
+def find_workplaces_by_verb(folded: str, words: Words) -> list[Finding]:
+    """A proper noun between 在 and a verb of work is flagged: the gate cannot tell a
+    nationwide brand from the one shop in the street, so staff decide."""
+    found: list[Finding] = []
+    for match in _AT_WORK.finditer(folded):
+        start, end = match.span("place")
+        start = end - len(strip_admin_prefix(folded[start:end]))  # the district may stay
+        proper = [
+            t
+            for t in words.tokens
+            if start <= t.start
+            and t.end <= end
+            and (t.flag in _PROPER_FLAGS or (t.guessed and len(t.word) >= 2))
+            and t.word not in _GENERIC
+        ]
+        if proper:
+            found.append(
+                Finding(
+                    "employer",
+                    proper[0].start,
+                    end,
+                    REPLACEMENTS["employer"],
+                    "detected",
+                    "疑似工作单位（“在…上班”之间的专名）",
+                    "flagged",
+                )  # fmt: skip
+            )
     return found
 
 

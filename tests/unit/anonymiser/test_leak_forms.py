@@ -185,7 +185,9 @@ class TestNamesWorkplacesSchoolsPlaces:
          ("网格员房巧云经常帮忙", "房巧云"), ("其子刘洋在读", "刘洋"), ("患儿唐一诺", "一诺"),
          ("叫他朗仔", "朗仔"), ("熙熙和豪豪", "熙熙"), ("熙熙和豪豪", "豪豪"),
          ("孩子小名叫欣欣", "欣欣"), ("女儿乐乐今年6岁", "乐乐"),
-         ("吉克阿依由其父吉克伍沙带来", "伍沙")],
+         ("吉克阿依由其父吉克伍沙带来", "伍沙"), ("据万永福介绍", "万永福"),
+         ("丁建军说想要轮椅", "丁建军"), ("游子萱每天去医院", "游子萱"),
+         ("我们联系了蒋新民，她同意", "蒋新民"), ("家里就舒丽娟一个劳动力", "舒丽娟")],
     )  # fmt: skip
     def test_person(self, text: str, name: str) -> None:
         assert name not in public(text)
@@ -198,9 +200,15 @@ class TestNamesWorkplacesSchoolsPlaces:
     def test_workplace_or_school(self, place: str) -> None:
         assert place not in public(f"家人在{place}上班，")
 
+    @pytest.mark.parametrize("text", ["在富士康打工", "在万达广场上班", "在星巴克当店员"])
+    def test_a_proper_noun_where_someone_works_does_not_pass(self, text: str) -> None:
+        result = anonymise(text)
+        assert [f.kind for f in result.findings] in (["employer"], ["address"])
+        assert result.text.count("[") == 1
+
     @pytest.mark.parametrize(
         "text",
-        ["在一家服装厂打工", "去超市买菜", "想考医科大学", "孩子上小学三年级",
+        ["在一家服装厂打工", "在外地打工", "在县医院当护工", "在北京打工", "去超市买菜", "想考医科大学", "孩子上小学三年级",
          "在天津市儿童医院化疗",
          "在重庆医科大学附属第一医院透析", "中山大学肿瘤防治中心复查", "在泰安市中心医院住院"],
     )  # fmt: skip
@@ -222,7 +230,8 @@ class TestNamesWorkplacesSchoolsPlaces:
         ["左小腿截肢后全職在家", "常年坐轮椅", "每周透析3次，化疗6个周期", "自付3.2万元",
          "依据津民发〔2021〕12号", "纳入低保、特困和临时救助", "2023年3月15日确诊",
          "单元楼六楼没有电梯",
-         "住在拆迁安置小区", "租住两室一厅", "搬到县城租房"],
+         "住在拆迁安置小区", "租住两室一厅", "搬到县城租房", "明天社区工作人员将再次上门核实",
+         "孩子说长大了想当医生", "老人文化程度不高，明显感到记忆力下降", "常年卧床，白天由邻居照看"],
     )  # fmt: skip
     def test_the_need_survives(self, text: str) -> None:
         assert public(text) == text
