@@ -10,6 +10,7 @@ name of its own (在一家服装厂打工, 上大学) says nothing about who the
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from matching.anonymiser.model import REPLACEMENTS, Finding
 from matching.anonymiser.places import (

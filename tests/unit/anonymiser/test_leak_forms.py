@@ -208,8 +208,8 @@ class TestNamesWorkplacesSchoolsPlaces:
 
     @pytest.mark.parametrize(
         "text",
-        ["在一家服装厂打工", "在外地打工", "在县医院当护工", "在北京打工", "去超市买菜", "想考医科大学", "孩子上小学三年级",
-         "在天津市儿童医院化疗",
+        ["在一家服装厂打工", "在外地打工", "在县医院当护工", "在北京打工", "去超市买菜",
+         "想考医科大学", "孩子上小学三年级", "在天津市儿童医院化疗",
          "在重庆医科大学附属第一医院透析", "中山大学肿瘤防治中心复查", "在泰安市中心医院住院"],
     )  # fmt: skip
     def test_unnamed_institutions_and_large_hospitals_stay(self, text: str) -> None:
@@ -231,7 +231,8 @@ class TestNamesWorkplacesSchoolsPlaces:
          "依据津民发〔2021〕12号", "纳入低保、特困和临时救助", "2023年3月15日确诊",
          "单元楼六楼没有电梯",
          "住在拆迁安置小区", "租住两室一厅", "搬到县城租房", "明天社区工作人员将再次上门核实",
-         "孩子说长大了想当医生", "老人文化程度不高，明显感到记忆力下降", "常年卧床，白天由邻居照看"],
+         "孩子说长大了想当医生", "老人文化程度不高，明显感到记忆力下降",
+         "常年卧床，白天由邻居照看"],
     )  # fmt: skip
     def test_the_need_survives(self, text: str) -> None:
         assert public(text) == text
