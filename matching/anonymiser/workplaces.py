@@ -10,7 +10,6 @@ name of its own (在一家服装厂打工, 上大学) says nothing about who the
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from matching.anonymiser.model import REPLACEMENTS, Finding
 from matching.anonymiser.places import (
@@ -145,7 +144,7 @@ def find_workplaces_by_verb(folded: str, words: Words) -> list[Finding]:
                     "detected",
                     "疑似工作单位（“在…上班”之间的专名）",
                     "flagged",
-                )  # fmt: skip
+                )
             )
     return found
 
