@@ -17,15 +17,15 @@ from matching.anonymiser.text import valid_date
 
 _YEAR_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 _CN_UNITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]|正)"
+_MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]|正|冬|腊)"
 _DAY = (
     r"(?:3[01]|[12]\d|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?"
-    r"|[一二三四五六七八九])"
+    r"|[一二三四五六七八九]|初[一二三四五六七八九十]|廿[一二三四五六七八九]?)"
 )
 _DATE = re.compile(
     rf"(?<![\d〇零一二三四五六七八九])"
     rf"(?P<year>(?:18|19|20)\d{{2}}|\d{{2}}|[〇零一二三四五六七八九]{{2}})\s*年\s*(?P<m1>{_MONTH})\s*月"
-    rf"(?:\s*(?P<d1>{_DAY})\s*[日号])?"
+    rf"(?:\s*(?P<d1>{_DAY})\s*[日号]?)?"
     rf"|(?<![\d.])(?P<year2>(?:18|19|20)\d{{2}})\s*(?P<sep>[-./])\s*(?P<m2>1[0-2]|0?[1-9])\s*(?P=sep)"
     rf"\s*(?P<d2>3[01]|[12]\d|0?[1-9])(?![\d.])"
     rf"|(?<!\d)(?P<compact>(?:19|20)\d{{6}})(?!\d)"
@@ -35,7 +35,8 @@ _DATE = re.compile(
     rf"(?P<d4>3[01]|[12]\d|0?[1-9])(?![\d.])"
 )
 _BIRTH_BEFORE = re.compile(
-    r"(?:出生|生于|生日|出生日期|生辰|出世)(?:日期|年月日|年月|时间|于|是|为|在|:|：|\s)*$"
+    r"(?:出生|生于|生日|出生日期|生辰|出世|身份证上|证件上)"
+    r"(?:日期|年月日|年月|时间|于|是|为|在|写的是|登记为|:|：|\s)*$"
 )
 _BIRTH_AFTER = re.compile(r"\s*(?:出生|生人|生(?![病活产意存效育命])|出世)")
 
@@ -46,6 +47,12 @@ def cn_number(value: str) -> int:
         return int(value)
     if value == "正":
         return 1
+    if value in ("冬", "腊"):
+        return 11 if value == "冬" else 12
+    if value.startswith("初"):
+        return cn_number(value[1:])
+    if value.startswith("廿"):
+        return 20 + _CN_UNITS.get(value[1:], 0)
     if "十" not in value:
         return _CN_UNITS.get(value, 0)
     tens, _, units = value.partition("十")

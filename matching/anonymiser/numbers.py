@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from matching.anonymiser.model import REPLACEMENTS, Finding
 from matching.anonymiser.text import valid_date
 
-_RUN = re.compile(r"(?<![\d.])\d(?:[ \-]?\d){3,}(?![\d.]|\s?[%‰])")
+_RUN = re.compile(r"(?<![\d.])\d(?:[ \-]?\d){3,}(?:(?<=\d{17})[Xx])?(?![\d.]|\s?[%‰])")
 _UNIT_AFTER = re.compile(
     r"\s*(?:元|万|亿|块|角|千|百|平方|平米|㎡|m2|米|公里|km|kg|公斤|斤|克|g|ml|毫升|mg|毫克|次|天|个|"
     r"人|户|岁|小时|分钟|秒|步|件|台|箱|袋|包|瓶|盒|张|册|本|条|只|kcal|千卡|卡|字|页|多|余|左右|年|"

@@ -38,7 +38,7 @@ _WORKPLACE = re.compile(
     r"营业部|批发部|门市部|经营部|服务部|分店|总店|专卖店|便利店|超市|商行|商店|商场|市场|"
     r"合作社|饭店|酒店|宾馆|酒楼|餐厅|饭馆|面馆|餐馆|茶楼|药店|药房|加油站|收费站|配送站|"
     r"服务站|回收站|维修站|快递站|驿站|工作室|车间|工地|养殖场|农场|林场|矿|煤矿|物流园|工业园|"
-    r"仓库|仓|分拣中心|配送中心|中转场|网点|店|铺|档口"
+    r"仓库|仓|分拣中心|配送中心|中转场|网点|支行|分行|分部|办事处|店|铺|档口"
 )
 #: What an institution's name may be made of without naming any one of them.
 _GENERIC = word_set(
@@ -101,12 +101,13 @@ def find_employers(folded: str, words: Words, protected: list[tuple[int, int]]) 
         if not _whole_word(words, *match.span()) or _PLACE_AFTER.match(folded, match.end()):
             continue
         start = local_start(words, folded, match.start(), 16)
-        if (
-            match.start() - start >= 2
-            and _named(folded, words, start, match.start())
-            and not overlaps((start, match.end()), protected)
-        ):
+        if overlaps((start, match.end()), protected):
+            continue
+        if match.start() - start >= 2 and _named(folded, words, start, match.start()):
             found.append(_finding("employer", start, match.end(), "疑似工作单位（单位名称）"))
+        elif match.group() in _BRANCHES and _after_division(words, match.start()):
+            # 天津市滨海新区分公司: a company's branch is named by the district it serves
+            found.append(_finding("employer", *match.span(), "疑似工作单位（地名之后的分支机构）"))
     return found
 
 
@@ -116,6 +117,7 @@ _AT_WORK = re.compile(
     r"当(?:保安|保洁|服务员|店员|司机|厨师|收银员|工人|学徒|护工|营业员|售货员|骑手|快递员)|"
     r"做(?:保安|保洁|服务员|销售|会计|收银|厨师|店员|司机|客服|快递|外卖)|送外卖|跑外卖|开网店)"
 )
+_BRANCHES = frozenset({"分公司", "分店", "分厂", "营业部", "支行", "分行", "分部", "办事处"})
 _PROPER_FLAGS = frozenset({"nr", "nrt", "nrfg", "nz", "nt"})
 
 
