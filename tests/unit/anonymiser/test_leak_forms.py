@@ -4,6 +4,8 @@ identifiers by shape and by context, and the text the gate must leave alone."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matching.anonymiser import Known, anonymise
 from matching.anonymiser.normalise import normalise, spoken_digits
@@ -55,6 +57,20 @@ class TestNormalisation:
     )  # fmt: skip
     def test_digits_read_out(self, spoken: str, digits: str) -> None:
         assert spoken_digits(spoken) == digits
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.data())
+def test_every_span_of_the_normalised_text_maps_into_the_original(
+    text: str, data: st.DataObject
+) -> None:
+    normalised = normalise(text)
+    if not normalised.text:
+        return
+    start = data.draw(st.integers(0, len(normalised.text) - 1))
+    end = data.draw(st.integers(start + 1, len(normalised.text)))
+    first, last = normalised.to_original(start, end)
+    assert 0 <= first < last <= max(len(text), 1)
 
 
 class TestKnownForms:
@@ -120,6 +136,15 @@ class TestKnownForms:
         gone("车牌粤D52K81，微信GUZH_1990715", "52K81", "1990715")
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [("老人农历一九四二年腊月初八出生", "腊月初八"), ("身份证上是1943年1月14日", "1943年1月14日"),
+     ("出生年月：1957年4月", "1957年4月"), ("生日：85.6.12", "85.6.12")],
+)  # fmt: skip
+def test_unknown_birth_dates_with_a_cue(text: str, date: str) -> None:
+    assert date not in public(text)
+
+
 class TestUnknownShapes:
     @pytest.mark.parametrize(
         ("text", "kind"),
@@ -135,7 +160,13 @@ class TestUnknownShapes:
         assert kind in [k for k, _ in found(text)]
 
     @pytest.mark.parametrize(
-        "text", ["档案号88231907", "卡号6228481948757491188", "户号370902000123456"]
+        "text",
+        [
+            "档案号88231907",
+            "卡号6228481948757491188",
+            "户号370902000123456",
+            "证号11010819851203402x",
+        ],
     )
     def test_unexplained_digit_runs_are_flagged(self, text: str) -> None:
         (finding,) = anonymise(text).findings
@@ -195,7 +226,8 @@ class TestNamesWorkplacesSchoolsPlaces:
     @pytest.mark.parametrize(
         "place",
         ["沈阳重型机械厂", "顺丰速运回龙观营业部", "海口南北水果市场", "宏泰興陶瓷廠", "拱北小學",
-         "宁夏职业技术学院", "天津港远航物流有限公司", "红红便利店", "新立街菜市场"],
+         "宁夏职业技术学院", "天津港远航物流有限公司", "红红便利店", "新立街菜市场",
+         "天津市滨海新区分公司"],
     )  # fmt: skip
     def test_workplace_or_school(self, place: str) -> None:
         assert place not in public(f"家人在{place}上班，")
