@@ -32,8 +32,13 @@ nicknames, any four digits of a known number, Chinese numerals, any date format)
 confident detection (a valid ID, certificate, phone, card, e-mail, URL, plate, account, a
 name with a cue, a named school, workplace, community, village, estate or house number).
 Never keepable. ``action="flagged"``: what the gate cannot classify (deny by default): a
-Latin word that is not a known abbreviation, a digit run that is not an amount, date or
-quantity, a unit field that is no unit. Flagged spans are replaced in ``text`` too.
+Latin word that is not a known abbreviation (a name in pinyin or Cantonese romanisation, an
+account), a digit run that is not an amount, date, quantity or policy number, a proper noun
+between 在 and a verb of work (a brand or a shop), a unit field that is no unit. Flagged spans
+are replaced in ``text`` too. jieba's own proper-noun tags are not flagged as such: it tags
+康复 and 上门 as names and places, so flagging them would rewrite every need; a proper noun
+is flagged or removed where the text says what it is (a role word, a verb of dwelling or
+work, a suffix such as 小区, 村, 厂, 小学).
 
 Decisions: staff keep or remove a flagged span by its ``key`` (``span_key(kind, surface)``:
 kind plus the span's characters in canonical spelling, so it survives edits elsewhere);
