@@ -10,6 +10,7 @@ name of its own (在一家服装厂打工, 上大学) says nothing about who the
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from matching.anonymiser.model import REPLACEMENTS, Finding
 from matching.anonymiser.places import (
@@ -64,20 +65,38 @@ def _named(folded: str, words: Words, start: int, marker_start: int) -> bool:
     return any(word not in _GENERIC and not word.isdigit() for word in prefix_words)
 
 
-def find_schools(folded: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
-    """A named school, and a class number (the grade is kept: it tells what help fits)."""
-    found: list[Finding] = []
-    for match in _SCHOOL.finditer(folded):
-        if not _whole_word(words, *match.span()):
+#: 五里店街道, 邱家店镇, 铁厂村: a place named after a shop or a works, not a workplace.
+_PLACE_AFTER = re.compile(r"街道|镇|乡|村|社区|小区|路|大街|大道|街|区|县|市|站|桥|坝|湾|沟")
+
+
+def _institutions(
+    folded: str,
+    words: Words,
+    protected: list[tuple[int, int]],
+    marker: re.Pattern[str],
+    limit: int,
+) -> Iterator[tuple[re.Match[str], int, bool]]:
+    """Each marker with where its name starts, and whether a name of its own precedes it
+    (False: only a district or county does, as in 阜平县职教中心)."""
+    for match in marker.finditer(folded):
+        if not _whole_word(words, *match.span()) or _PLACE_AFTER.match(folded, match.end()):
             continue
-        start = local_start(words, folded, match.start(), 14)
+        start = local_start(words, folded, match.start(), limit)
         if overlaps((start, match.end()), protected):
             continue
         if match.start() - start >= 2 and _named(folded, words, start, match.start()):
-            found.append(_finding("school", start, match.end(), "疑似学校名称"))
+            yield match, start, True
         elif start == match.start() and _after_division(words, start):
-            # 阜平县职教中心: the county's only one names it as surely as a name would
-            found.append(_finding("school", start, match.end(), "疑似学校名称（地名之后）"))
+            yield match, start, False
+
+
+def find_schools(folded: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
+    """A named school, and a class number (the grade is kept: it tells what help fits)."""
+    found: list[Finding] = []
+    for match, start, named in _institutions(folded, words, protected, _SCHOOL, 14):
+        # the county's only 职教中心 names it as surely as a name would
+        reason = "疑似学校名称" if named else "疑似学校名称（地名之后）"
+        found.append(_finding("school", start, match.end(), reason))
     for match in _NUMBERED_SCHOOL.finditer(folded):
         place = words.ending_at(match.start())
         if place is not None and place.flag in ("ns", "nz", "j"):
@@ -91,23 +110,16 @@ def find_schools(folded: str, words: Words, protected: list[tuple[int, int]]) ->
     return found
 
 
-#: 五里店街道, 邱家店镇, 铁厂村: a place named after a shop or a works, not a workplace.
-_PLACE_AFTER = re.compile(r"街道|镇|乡|村|社区|小区|路|大街|大道|街|区|县|市|站|桥|坝|湾|沟")
-
-
 def find_employers(folded: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
     found: list[Finding] = []
-    for match in _WORKPLACE.finditer(folded):
-        if not _whole_word(words, *match.span()) or _PLACE_AFTER.match(folded, match.end()):
-            continue
-        start = local_start(words, folded, match.start(), 16)
-        if overlaps((start, match.end()), protected):
-            continue
-        if match.start() - start >= 2 and _named(folded, words, start, match.start()):
+    for match, start, named in _institutions(folded, words, protected, _WORKPLACE, 16):
+        if named:
             found.append(_finding("employer", start, match.end(), "疑似工作单位（单位名称）"))
-        elif match.group() in _BRANCHES and _after_division(words, match.start()):
+        elif match.group() in _BRANCHES:
             # 天津市滨海新区分公司: a company's branch is named by the district it serves
-            found.append(_finding("employer", *match.span(), "疑似工作单位（地名之后的分支机构）"))
+            found.append(
+                _finding("employer", start, match.end(), "疑似工作单位（地名之后的分支机构）")
+            )
     return found
 
 
