@@ -1,18 +1,33 @@
 """A search query checked and turned into engine-neutral terms, filters and sort keys.
 
-Both engines start from the same ``Plan``, so they agree on what a query means: which words
-must match (all of them), which may match with a typo or as a prefix, which field a region
-code filters on, and what each sort orders by.
+Both engines start from the same ``Plan``, so they agree on what a query means.
+
+Words: each term of a query may be found in several *forms*: as typed (exact, or as a prefix
+of a longer word for the last one), through the thesaurus (synonyms, narrower and related
+terms), and, when it finds nothing itself, through typo corrections (fallbacks, which only the
+engine can add: they depend on the words it holds). Each form has a weight
+(``FORM_WEIGHTS``): a need matching more terms ranks first, then the closer its matches are to
+the words as typed, as Meilisearch's ``words``, ``typo`` and ``exactness`` rules rank; a need
+matching only some terms is ranked lower, not dropped.
+
+A run of single characters typed together (论椅, which the segmenter cuts into 论 and 椅 as it
+knows no such word), or a lone character beside a word (自闭证 → 自闭 + 证), is one term: the
+pieces are searched together (as a phrase) and the whole is offered for correction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from enum import StrEnum
+from functools import lru_cache
 
 from matching.regions import InvalidRegionCode, level_of
-from search.chinese import is_han, is_latin_or_digits, query_words
+from matching.thesaurus import Relation, builtin
+from search.chinese import is_han, is_latin_or_digits, query_chunks
+from search.expansion import Expander
 from search.index import MAX_QUERY_CHARS, Facet, InvalidQuery, SearchQuery, Sort
+from search.typos import Lexicon, Lexicons, correctable, corrections, suggestion
 
 #: A region code filters on the field of its own level; a community narrows to its street,
 #: as no need is placed below a street.
@@ -22,16 +37,203 @@ REGION_FIELDS = {1: "province_code", 2: "city_code", 3: "district_code", 4: "str
 #: Meilisearch starts tolerating typos, so that amounts like 3000 stay exact on both engines.
 FUZZY_MIN_LATIN = 3
 FUZZY_MIN_DIGITS = 5
+#: Most characters a run of pieces may have to be taken as one mistyped word.
+MAX_MERGED_CHARS = 4
+
+
+class FormKind(StrEnum):
+    exact = "exact"
+    prefix = "prefix"
+    synonym = "synonym"
+    narrower = "narrower"
+    related = "related"
+    typo = "typo"
+
+
+#: Weight of a match in each form, against 1 for the word as typed.
+FORM_WEIGHTS: dict[FormKind, float] = {
+    FormKind.exact: 1.0,
+    FormKind.synonym: 0.8,
+    FormKind.narrower: 0.7,
+    FormKind.prefix: 0.5,
+    FormKind.related: 0.5,
+    FormKind.typo: 0.5,
+}
+#: How much less each further correction of a word weighs than the one before.
+RANK_DISCOUNT = 0.15
+_RELATION_FORMS = {
+    Relation.synonym: FormKind.synonym,
+    Relation.narrower: FormKind.narrower,
+    Relation.related: FormKind.related,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """One way a term may be found: a text (what highlighting marks) and the analysed tokens
+    that must all be in the need."""
+
+    text: str
+    tokens: tuple[str, ...]
+    kind: FormKind
+    #: Among corrections, 0 for the likeliest: each later one weighs a little less.
+    rank: int = 0
+
+    @property
+    def weight(self) -> float:
+        return FORM_WEIGHTS[self.kind] * (1 - RANK_DISCOUNT * self.rank)
 
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One query word: every word must match, exactly, as a prefix or within one typo."""
+    """One term of the query and the forms it may be found in."""
 
     text: str
     #: The last word matches as a prefix too, as in search-as-you-type (肾 → 肾病).
-    prefix: bool
-    fuzzy: bool
+    prefix: bool = False
+    #: Latin words and long digit runs match within one typo.
+    fuzzy: bool = False
+    #: The analysed tokens of the text as typed (several for a merged run); () means (text,).
+    tokens: tuple[str, ...] = ()
+    #: What the thesaurus adds.
+    expansions: tuple[Form, ...] = ()
+    #: Typed as one word but cut into pieces, so probably mistyped: corrections are sought.
+    merged: bool = False
+    #: Corrections, added by an engine (``with_fallbacks``) when nothing else finds.
+    fallbacks: tuple[Form, ...] = ()
+
+    @property
+    def exact(self) -> Form:
+        return Form(self.text, self.tokens or (self.text,), FormKind.exact)
+
+    def forms(self) -> tuple[Form, ...]:
+        return (self.exact, *self.expansions, *self.fallbacks)
+
+
+@lru_cache(maxsize=1)
+def builtin_expander() -> Expander:
+    return Expander(builtin())
+
+
+def _merge_end(words: list[str], start: int) -> int:
+    """Where a run of pieces that reads as one mistyped word ends (``start + 1``: none).
+
+    Two or more single characters in a row (论 椅), or one beside a two-character word
+    (自闭 证, 证 自闭), within ``MAX_MERGED_CHARS``.
+    """
+
+    def single(i: int) -> bool:
+        return i < len(words) and len(words[i]) == 1 and is_han(words[i])
+
+    def pair(i: int) -> bool:
+        return i < len(words) and len(words[i]) == 2 and all(is_han(c) for c in words[i])
+
+    end = start
+    while single(end) and end - start < MAX_MERGED_CHARS:
+        end += 1
+    if end - start >= 2:
+        return end
+    if single(start) and pair(start + 1) and not single(start + 2):
+        return start + 2
+    if pair(start) and single(start + 1) and not single(start + 2):
+        return start + 2
+    return start + 1
+
+
+def make_terms(q: str, expander: Expander | None = None) -> tuple[Term, ...]:
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidQuery("q", f"搜索词不能超过 {MAX_QUERY_CHARS} 个字符")
+    expander = expander or builtin_expander()
+    spans: list[tuple[str, tuple[str, ...], bool]] = []
+    for words in query_chunks(q):
+        i = 0
+        while i < len(words):
+            width = expander.longest_entry(words, i)
+            run = _merge_end(words, i) - i
+            merged = run > max(width, 1)  # 自闭 + 证 is one mistyped word, not 自闭 then 证
+            if merged or not width:
+                width = run
+            piece = tuple(words[i : i + width])
+            spans.append(("".join(piece), piece, merged))
+            i += width
+    seen: set[str] = set()
+    terms: list[Term] = []
+    for position, (text, tokens, merged) in enumerate(spans):
+        if text in seen:
+            continue
+        seen.add(text)
+        last = position == len(spans) - 1
+        latin = is_latin_or_digits(text)
+        if latin and text.isdigit():
+            fuzzy = len(text) >= FUZZY_MIN_DIGITS
+        else:
+            fuzzy = latin and len(text) >= FUZZY_MIN_LATIN
+        expansions = tuple(
+            Form(e.text, e.tokens, _RELATION_FORMS[e.relation]) for e in expander.expansions(text)
+        )
+        terms.append(
+            Term(
+                text=text,
+                prefix=last and not merged and not text.isdigit() and (is_han(text) or latin),
+                fuzzy=fuzzy,
+                tokens=tokens if len(tokens) > 1 else (),
+                expansions=expansions,
+                merged=merged,
+            )
+        )
+    return tuple(terms)
+
+
+def _found(form: Form, lexicon: Lexicon) -> bool:
+    return all(lexicon.frequency(token) > 0 for token in form.tokens)
+
+
+def with_fallbacks(
+    terms: tuple[Term, ...], lexicon: Lexicon, expander: Expander | None = None
+) -> tuple[Term, ...]:
+    """The terms, each that finds nothing in ``lexicon`` given its typo corrections.
+
+    A merged run is no word (论椅), so it is always offered its corrections, homophones first
+    and else same-skeleton words (透折 → 透析); not its pieces, which are mostly common words
+    (不存在 → 存在) that would make a nonsense query find needs. A word the segmenter knows that
+    no need holds (钢琴) is offered homophones only: being a word, it was more likely meant as
+    typed than mistyped into another word, and a same-skeleton word (钢板) would be a guess.
+    Corrections may be words of the thesaurus that no need holds, found through their
+    expansions (自闭证 → 自闭症 → 孤独症), so the thesaurus is a lexicon too.
+    """
+    expander = expander or builtin_expander()
+    words = Lexicons(lexicon, expander.lexicon)
+    out = []
+    for term in terms:
+        if not term.merged and (
+            not correctable(term.text)
+            or any(_found(form, lexicon) for form in (term.exact, *term.expansions))
+        ):
+            out.append(term)
+            continue
+        fallbacks: list[Form] = []
+        found = corrections(term.text, words, substitutions=term.merged)
+        for rank, word in enumerate(found):
+            fallbacks.append(Form(word, (word,), FormKind.typo, rank))
+            fallbacks += [
+                Form(e.text, e.tokens, FormKind.typo, rank) for e in expander.expansions(word)
+            ]
+        kept = tuple(form for form in fallbacks if _found(form, lexicon))
+        out.append(replace(term, fallbacks=kept) if kept else term)
+    return tuple(out)
+
+
+def did_you_mean(terms: tuple[Term, ...], lexicon: Lexicon) -> str | None:
+    """For a query that found nothing: the query with each word no need holds replaced by
+    the word it was probably meant to be (``search.typos.suggestion``), or ``None``."""
+    words, changed = [], False
+    for term in terms:
+        better = None
+        if not lexicon.frequency(term.text):
+            better = suggestion(term.text, lexicon, merged=term.merged)
+        words.append(better or term.text)
+        changed = changed or better is not None
+    return " ".join(words) if changed else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,23 +254,6 @@ class Plan:
     facets: tuple[Facet, ...]
 
 
-def make_terms(q: str) -> tuple[Term, ...]:
-    if len(q) > MAX_QUERY_CHARS:
-        raise InvalidQuery("q", f"搜索词不能超过 {MAX_QUERY_CHARS} 个字符")
-    words = query_words(q)
-    terms = []
-    for position, word in enumerate(words):
-        last = position == len(words) - 1
-        latin = is_latin_or_digits(word)
-        if latin and word.isdigit():
-            fuzzy = len(word) >= FUZZY_MIN_DIGITS
-        else:
-            fuzzy = latin and len(word) >= FUZZY_MIN_LATIN
-        prefix = last and not word.isdigit() and (is_han(word) or latin)
-        terms.append(Term(text=word, prefix=prefix, fuzzy=fuzzy))
-    return tuple(terms)
-
-
 def region_filter(code: str) -> tuple[str, str]:
     """(field, value) that a region code filters on."""
     try:
@@ -80,7 +265,7 @@ def region_filter(code: str) -> tuple[str, str]:
     return REGION_FIELDS[level], code
 
 
-def make_plan(query: SearchQuery) -> Plan:
+def make_plan(query: SearchQuery, expander: Expander | None = None) -> Plan:
     """Check what the model cannot, and resolve the query into a ``Plan``."""
     if (
         query.min_remaining is not None
@@ -88,7 +273,7 @@ def make_plan(query: SearchQuery) -> Plan:
         and query.min_remaining > query.max_remaining
     ):
         raise InvalidQuery("max_remaining", "最高金额不能低于最低金额")
-    terms = make_terms(query.q)
+    terms = make_terms(query.q, expander)
     sort: Sort = "urgency" if query.sort == "relevance" and not terms else query.sort
     return Plan(
         terms=terms,

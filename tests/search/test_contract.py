@@ -7,6 +7,7 @@ corpus, so both engines are held to one truth rather than to each other.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -220,9 +221,10 @@ async def test_pages_partition_the_result_and_beyond_the_end_is_empty(
 async def test_matches_are_marked_in_title_and_story(corpus_index: SearchIndex) -> None:
     result = await corpus_index.search(SearchQuery(q="透析", sort="newest"))
     by_id = {hit.document.id: hit.highlights for hit in result.hits}
-    assert "<mark>透析</mark>" in by_id["c-uremia"].title
-    assert "<mark>透析</mark>" in by_id["c-uremia"].story
-    assert "<mark>透析</mark>" in by_id["c-kidney-transport"].title
+    # A synonym (血液透析) may widen the mark around the word typed.
+    assert re.search("<mark>[^<]*透析</mark>", by_id["c-uremia"].title)
+    assert re.search("<mark>[^<]*透析</mark>", by_id["c-uremia"].story)
+    assert re.search("<mark>[^<]*透析</mark>", by_id["c-kidney-transport"].title)
 
 
 async def test_latin_matches_are_marked_whatever_the_case_or_typo(
