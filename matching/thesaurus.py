@@ -198,11 +198,29 @@ class Thesaurus:
 def build(entries: Iterable[Entry], removals: Iterable[Removal] = ()) -> Thesaurus:
     """Merge entries (built-in first, then admins'), then take out the removed relations."""
     relations: dict[str, dict[str, Relation]] = {}
+
+    def relate(a: str, b: str, relation: Relation) -> None:
+        known = relations.setdefault(a, {}).get(b)
+        if known is None or _CLOSENESS[relation] > _CLOSENESS[known]:
+            relations[a][b] = relation
+
     for entry in entries:
         for a, b in entry.pairs():
-            known = relations.setdefault(a, {}).get(b)
-            if known is None or _CLOSENESS[entry.relation] > _CLOSENESS[known]:
-                relations[a][b] = entry.relation
+            relate(a, b, entry.relation)
+    # Synonyms stand for each other in other entries: 恶性肿瘤 finds the cancers 癌症 lists
+    # (a synonym's narrower and related terms), and 取暖 finds 被子 as it finds 棉被 (a narrower
+    # or related term's synonyms). One step each way, so that a chain of entries never relates
+    # words nobody related.
+    direct = {a: dict(targets) for a, targets in relations.items()}
+    for a, targets in direct.items():
+        for b, relation in targets.items():
+            for c, further in direct.get(b, {}).items():
+                if c == a:
+                    continue
+                if relation == Relation.synonym and further != Relation.synonym:
+                    relate(a, c, further)
+                elif relation != Relation.synonym and further == Relation.synonym:
+                    relate(a, c, relation)
     cuts = list(removals)
     if cuts:
         for a in list(relations):

@@ -137,6 +137,26 @@ def _jieba_segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], lis
     return cut, cut_for_search
 
 
+@lru_cache(maxsize=1)
+def _general_cut() -> Callable[[str], list[str]]:
+    """jieba's precise cut with its own dictionary only, without the thesaurus's words."""
+    try:
+        import rjieba  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        import jieba  # type: ignore[import-untyped,unused-ignore]
+
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        return lambda text: [str(w) for w in tokenizer.cut(text, HMM=False)]
+    plain = rjieba.Jieba()
+    return lambda text: list(plain.cut(text, False))
+
+
+def general_words(word: str) -> list[str]:
+    """The words jieba's own dictionary cuts a folded word into: 透析费用 → 透析, 费用."""
+    return [t for t in _general_cut()(word) if t.strip()]
+
+
 def warm_up() -> None:
     """Load the dictionaries now, at start-up, rather than in the first request."""
     _segmenters()

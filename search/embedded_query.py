@@ -2,9 +2,9 @@
 
 Fields (text is analysed in Python, ``search.chinese``, and indexed as space-separated tokens):
 
-- ``title_t``, ``item_t`` (goods items and service type), ``label_t`` (category, kind and
-  urgency labels), ``place_t`` (region names at every level), ``story_t``: search-mode tokens
-  with their frequencies, weighted in that order of importance;
+- ``title_t``, ``label_t`` (category, kind and urgency labels: chosen by staff, as telling
+  as a title), ``item_t`` (goods items and service type), ``place_t`` (region names at every
+  level), ``story_t``: search-mode tokens with their frequencies, weighted in that order;
 - ``text_p``: the same texts in precise-mode tokens with positions, for phrases (a term typed
   as several pieces, or a thesaurus term of several words) and for the proximity boost;
 - ``lex``: the lexicon, ``p<pinyin key>|word`` and ``s<skeleton>|word`` for each word, so that
@@ -31,8 +31,8 @@ from search.typos import lexicon_entries
 #: Searched text fields and their weight in relevance.
 TEXT_FIELDS: dict[str, float] = {
     "title_t": 3.0,
+    "label_t": 3.0,
     "item_t": 2.5,
-    "label_t": 2.0,
     "place_t": 2.0,
     "story_t": 1.0,
 }
@@ -197,13 +197,29 @@ def _any(queries: list[tantivy.Query]) -> tantivy.Query:
     return queries[0] if len(queries) == 1 else Q.boolean_query([(SHOULD, q) for q in queries])
 
 
+def _token_anywhere(token: str, weight: float) -> tantivy.Query:
+    return _any(
+        [
+            Q.boost_query(Q.term_query(SCHEMA, name, token), boost * weight)
+            for name, boost in TEXT_FIELDS.items()
+        ]
+    )
+
+
 def _in_fields(form: Form) -> list[tuple[tantivy.Query, float]]:
     """A form in each field, each with its weight (form × field, 1 for an exact title match):
-    one token as a term, several as a phrase (in order, adjacent)."""
-    if len(form.tokens) > 1:
+    one token as a term; several as a phrase (side by side, in order) or, for the parts of a
+    compound, each anywhere in the need."""
+    if len(form.tokens) > 1 and form.together:
         words: list[str | tuple[int, str]] = list(form.tokens)
         phrase = Q.phrase_query(SCHEMA, PHRASE_FIELD, words)
         return [(Q.boost_query(phrase, PHRASE_WEIGHT * form.weight), form.weight * _PHRASE_SHARE)]
+    if len(form.tokens) > 1:
+        parts = form.choices or tuple((t,) for t in form.tokens)
+        every = Q.boolean_query(
+            [(MUST, _any([_token_anywhere(t, form.weight) for t in part])) for part in parts]
+        )
+        return [(every, form.weight * _PHRASE_SHARE)]
     token = form.tokens[0]
     return [
         (Q.boost_query(Q.term_query(SCHEMA, name, token), boost * form.weight), share * form.weight)

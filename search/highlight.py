@@ -77,8 +77,7 @@ def match_spans(folded: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     runs: list[re.Match[str]] | None = None
     for term in terms:
-        for form in term.forms():
-            text = form.text
+        for form, text in ((f, t) for f in term.forms() for t in f.marks):
             if not text:
                 continue
             if is_latin_or_digits(text):

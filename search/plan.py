@@ -4,8 +4,9 @@ Both engines start from the same ``Plan``, so they agree on what a query means.
 
 Words: each term of a query may be found in several *forms*: as typed (exact, or as a prefix
 of a longer word for the last one), through the thesaurus (synonyms, narrower and related
-terms), and, when it finds nothing itself, through typo corrections (fallbacks, which only the
-engine can add: they depend on the words it holds). Each form has a weight
+terms), as the words a compound is made of (透析费用 as 透析 and 费用), and, when it finds
+nothing itself, through typo corrections and its parts (fallbacks, which only the engine can
+add: they depend on the words it holds). Each form has a weight
 (``FORM_WEIGHTS``): a need matching more terms ranks first, then the closer its matches are to
 the words as typed, as Meilisearch's ``words``, ``typo`` and ``exactness`` rules rank; a need
 matching only some terms is ranked lower, not dropped.
@@ -24,8 +25,8 @@ from functools import lru_cache
 
 from matching.regions import InvalidRegionCode, level_of
 from matching.thesaurus import Relation, builtin
-from search.chinese import is_han, is_latin_or_digits, query_chunks
-from search.expansion import Expander
+from search.chinese import general_words, is_han, is_latin_or_digits, query_chunks
+from search.expansion import Expander, Expansion
 from search.index import MAX_QUERY_CHARS, Facet, InvalidQuery, SearchQuery, Sort
 from search.typos import Lexicon, Lexicons, correctable, corrections, suggestion
 
@@ -48,6 +49,8 @@ class FormKind(StrEnum):
     narrower = "narrower"
     related = "related"
     typo = "typo"
+    compound = "compound"
+    part = "part"
 
 
 #: Weight of a match in each form, against 1 for the word as typed.
@@ -58,6 +61,8 @@ FORM_WEIGHTS: dict[FormKind, float] = {
     FormKind.prefix: 0.5,
     FormKind.related: 0.5,
     FormKind.typo: 0.5,
+    FormKind.compound: 0.9,
+    FormKind.part: 0.3,
 }
 #: How much less each further correction of a word weighs than the one before.
 RANK_DISCOUNT = 0.15
@@ -78,6 +83,16 @@ class Form:
     kind: FormKind
     #: Among corrections, 0 for the likeliest: each later one weighs a little less.
     rank: int = 0
+    #: Several tokens: side by side in this order (a phrase), or each anywhere in the need.
+    together: bool = True
+    #: For the parts of a compound (``together`` false): the tokens each part may be found as,
+    #: itself or a synonym (透析费用: 透析 or 血透 …, and 费用).
+    choices: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """What highlighting marks for this form."""
+        return (self.text, *(token for part in self.choices for token in part))
 
     @property
     def weight(self) -> float:
@@ -99,7 +114,7 @@ class Term:
     expansions: tuple[Form, ...] = ()
     #: Typed as one word but cut into pieces, so probably mistyped: corrections are sought.
     merged: bool = False
-    #: Corrections, added by an engine (``with_fallbacks``) when nothing else finds.
+    #: Corrections and parts, added by an engine (``with_fallbacks``) when nothing else finds.
     fallbacks: tuple[Form, ...] = ()
 
     @property
@@ -118,26 +133,44 @@ def builtin_expander() -> Expander:
 def _merge_end(words: list[str], start: int) -> int:
     """Where a run of pieces that reads as one mistyped word ends (``start + 1``: none).
 
-    Two or more single characters in a row (论 椅), or one beside a two-character word
-    (自闭 证, 证 自闭), within ``MAX_MERGED_CHARS``.
+    Two or more single characters in a row (论 椅), or one glued to a word before or after it
+    (自闭 证, 宠物狗 粮), within ``MAX_MERGED_CHARS``.
     """
 
     def single(i: int) -> bool:
         return i < len(words) and len(words[i]) == 1 and is_han(words[i])
 
-    def pair(i: int) -> bool:
-        return i < len(words) and len(words[i]) == 2 and all(is_han(c) for c in words[i])
+    def word(i: int) -> bool:
+        return i < len(words) and len(words[i]) > 1 and all(is_han(c) for c in words[i])
 
     end = start
     while single(end) and end - start < MAX_MERGED_CHARS:
         end += 1
     if end - start >= 2:
         return end
-    if single(start) and pair(start + 1) and not single(start + 2):
-        return start + 2
-    if pair(start) and single(start + 1) and not single(start + 2):
-        return start + 2
-    return start + 1
+    glued = (single(start) and word(start + 1)) or (word(start) and single(start + 1))
+    short = glued and len(words[start]) + len(words[start + 1]) <= MAX_MERGED_CHARS
+    return start + 2 if short and not single(start + 2) else start + 1
+
+
+def _compound_form(text: str, tokens: tuple[str, ...], expander: Expander) -> tuple[Form, ...]:
+    """A compound as the words it is made of, each anywhere in the need, as itself or a
+    synonym: 透析费用 is found in a need about 血透 that speaks of 费用 elsewhere. Only when
+    every part is a word of two characters or more: single characters match almost anything."""
+    if len(text) < 3 or not all(is_han(c) for c in text):
+        return ()
+    parts = tuple(general_words(text))
+    if len(parts) < 2 or any(len(p) < 2 for p in parts) or parts == tokens:
+        return ()
+    choices = tuple(
+        (part, *(e.tokens[0] for e in expander.expansions(part) if _one_synonym(e)))
+        for part in parts
+    )
+    return (Form(text, parts, FormKind.compound, together=False, choices=choices),)
+
+
+def _one_synonym(expansion: Expansion) -> bool:
+    return expansion.relation == Relation.synonym and len(expansion.tokens) == 1
 
 
 def make_terms(q: str, expander: Expander | None = None) -> tuple[Term, ...]:
@@ -171,6 +204,8 @@ def make_terms(q: str, expander: Expander | None = None) -> tuple[Term, ...]:
         expansions = tuple(
             Form(e.text, e.tokens, _RELATION_FORMS[e.relation]) for e in expander.expansions(text)
         )
+        if not merged:
+            expansions = _compound_form(text, tokens, expander) + expansions
         terms.append(
             Term(
                 text=text,
@@ -185,6 +220,8 @@ def make_terms(q: str, expander: Expander | None = None) -> tuple[Term, ...]:
 
 
 def _found(form: Form, lexicon: Lexicon) -> bool:
+    if form.choices:
+        return all(any(lexicon.frequency(t) > 0 for t in part) for part in form.choices)
     return all(lexicon.frequency(token) > 0 for token in form.tokens)
 
 
@@ -194,15 +231,14 @@ def with_fallbacks(
     """The terms, each that finds nothing in ``lexicon`` given its typo corrections.
 
     A merged run is no word (论椅), so it is always offered its corrections, homophones first
-    and else same-skeleton words (透折 → 透析); not its pieces, which are mostly common words
-    (不存在 → 存在) that would make a nonsense query find needs. A word the segmenter knows that
-    no need holds (钢琴) is offered homophones only: being a word, it was more likely meant as
-    typed than mistyped into another word, and a same-skeleton word (钢板) would be a guess.
-    Corrections may be words of the thesaurus that no need holds, found through their
-    expansions (自闭证 → 自闭症 → 孤独症), so the thesaurus is a lexicon too.
+    and else same-skeleton words (透折 → 透析), among the index's words and the thesaurus's
+    (自闭证 → 自闭症, which a need may only hold as its synonym 孤独症), and its parts of two
+    characters or more at a low weight (防褥疮 → 褥疮). A word the segmenter knows that no need
+    holds (钢琴) is offered homophones the index holds only: being a word, it was more likely
+    meant as typed, and a same-skeleton word (钢板) or a thesaurus word no need holds (游艇 →
+    油汀) would be a guess.
     """
     expander = expander or builtin_expander()
-    words = Lexicons(lexicon, expander.lexicon)
     out = []
     for term in terms:
         if not term.merged and (
@@ -212,12 +248,19 @@ def with_fallbacks(
             out.append(term)
             continue
         fallbacks: list[Form] = []
+        words = Lexicons(lexicon, expander.lexicon) if term.merged else lexicon
         found = corrections(term.text, words, substitutions=term.merged)
         for rank, word in enumerate(found):
             fallbacks.append(Form(word, (word,), FormKind.typo, rank))
             fallbacks += [
                 Form(e.text, e.tokens, FormKind.typo, rank) for e in expander.expansions(word)
             ]
+        if term.merged:
+            for token in (t for t in term.tokens if len(t) >= 2):
+                fallbacks.append(Form(token, (token,), FormKind.part))
+                fallbacks += [
+                    Form(e.text, e.tokens, FormKind.part) for e in expander.expansions(token)
+                ]
         kept = tuple(form for form in fallbacks if _found(form, lexicon))
         out.append(replace(term, fallbacks=kept) if kept else term)
     return tuple(out)
