@@ -52,6 +52,7 @@ class Expander:
                 if folded != key and folded not in into:
                     into[folded] = relation
         self._table = table
+        self._keys = sorted(table)
         self._analysed: dict[str, tuple[str, ...]] = {}
 
     def __contains__(self, text: str) -> bool:
@@ -67,6 +68,17 @@ class Expander:
             if tokens:
                 found.append(Expansion(target, tokens, relation))
         return tuple(found)
+
+    def longer_entries(self, prefix: str, limit: int) -> list[str]:
+        """Thesaurus terms that start with ``prefix`` (itself excluded), shortest first."""
+        start = bisect_left(self._keys, prefix)
+        found = []
+        for key in self._keys[start:]:
+            if not key.startswith(prefix):
+                break
+            if key != prefix:
+                found.append(key)
+        return sorted(found, key=lambda k: (len(k), k))[:limit]
 
     def longest_entry(self, words: Sequence[str], start: int) -> int:
         """How many words from ``start`` form the longest thesaurus entry (0: none)."""

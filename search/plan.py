@@ -40,6 +40,9 @@ FUZZY_MIN_LATIN = 3
 FUZZY_MIN_DIGITS = 5
 #: Most characters a run of pieces may have to be taken as one mistyped word.
 MAX_MERGED_CHARS = 4
+#: The last word, if this short, also brings the thesaurus terms of the words it begins.
+MAX_PREFIX_KEY_CHARS = 2
+MAX_PREFIX_ENTRIES = 8
 
 
 class FormKind(StrEnum):
@@ -83,6 +86,8 @@ class Form:
     kind: FormKind
     #: Among corrections, 0 for the likeliest: each later one weighs a little less.
     rank: int = 0
+    #: A further factor: a correction's synonym weighs as a correction times a synonym.
+    scale: float = 1.0
     #: Several tokens: side by side in this order (a phrase), or each anywhere in the need.
     together: bool = True
     #: For the parts of a compound (``together`` false): the tokens each part may be found as,
@@ -96,7 +101,7 @@ class Form:
 
     @property
     def weight(self) -> float:
-        return FORM_WEIGHTS[self.kind] * (1 - RANK_DISCOUNT * self.rank)
+        return FORM_WEIGHTS[self.kind] * (1 - RANK_DISCOUNT * self.rank) * self.scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +211,11 @@ def make_terms(q: str, expander: Expander | None = None) -> tuple[Term, ...]:
         )
         if not merged:
             expansions = _compound_form(text, tokens, expander) + expansions
+        typing = last and not merged and is_han(text) and len(text) <= MAX_PREFIX_KEY_CHARS
+        if typing:  # 肾 as typed so far: what 肾衰竭, 肾病 … find (尿毒症) is found too
+            for key in expander.longer_entries(text, MAX_PREFIX_ENTRIES):
+                expansions += tuple(_expanded(key, FormKind.prefix, expander))
+        expansions = _distinct(expansions, text)
         terms.append(
             Term(
                 text=text,
@@ -223,6 +233,25 @@ def _found(form: Form, lexicon: Lexicon) -> bool:
     if form.choices:
         return all(any(lexicon.frequency(t) > 0 for t in part) for part in form.choices)
     return all(lexicon.frequency(token) > 0 for token in form.tokens)
+
+
+def _distinct(forms: tuple[Form, ...], own: str) -> tuple[Form, ...]:
+    """One form per text and tokens, the weightiest; none that is the word itself again."""
+    best: dict[tuple[str, tuple[str, ...]], Form] = {}
+    for form in forms:
+        key = (form.text, form.tokens)
+        if form.tokens == (own,) or (key in best and best[key].weight >= form.weight):
+            continue
+        best[key] = form
+    return tuple(best.values())
+
+
+def _expanded(word: str, kind: FormKind, expander: Expander, rank: int = 0) -> list[Form]:
+    """A fallback's own thesaurus terms, weighed as the fallback times their relation."""
+    return [
+        Form(e.text, e.tokens, kind, rank, scale=FORM_WEIGHTS[_RELATION_FORMS[e.relation]])
+        for e in expander.expansions(word)
+    ]
 
 
 def with_fallbacks(
@@ -252,16 +281,12 @@ def with_fallbacks(
         found = corrections(term.text, words, substitutions=term.merged)
         for rank, word in enumerate(found):
             fallbacks.append(Form(word, (word,), FormKind.typo, rank))
-            fallbacks += [
-                Form(e.text, e.tokens, FormKind.typo, rank) for e in expander.expansions(word)
-            ]
+            fallbacks += _expanded(word, FormKind.typo, expander, rank)
         if term.merged:
             for token in (t for t in term.tokens if len(t) >= 2):
                 fallbacks.append(Form(token, (token,), FormKind.part))
-                fallbacks += [
-                    Form(e.text, e.tokens, FormKind.part) for e in expander.expansions(token)
-                ]
-        kept = tuple(form for form in fallbacks if _found(form, lexicon))
+                fallbacks += _expanded(token, FormKind.part, expander)
+        kept = _distinct(tuple(f for f in fallbacks if _found(f, lexicon)), term.text)
         out.append(replace(term, fallbacks=kept) if kept else term)
     return tuple(out)
 

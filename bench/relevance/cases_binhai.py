@@ -151,7 +151,7 @@ CASES = [
          goods(CARE, "老人需要助行架", "walker walking-frame crutches", 300, "助行架 手杖")),
     case("bh-orphan", "120116032", "orphan child student",
          "父母双亡的初中生随年迈的外婆生活，外婆靠养老金维持，孩子的学习和生活都很困难。",
-         money(EDU, "事实孤儿初中生活费", "living-cost tuition", 2400),
+         money(EDU, "事实孤儿初中生活费", "living-cost", 2400),
          service(EDU, "孤儿初中生学业辅导", "tutoring", 20, "学业辅导")),
     case("bh-depression", "120116033", "depression mental student",
          "十六岁女孩确诊抑郁症后休学在家，需长期服药，家长希望有心理咨询师定期疏导。",
