@@ -177,17 +177,6 @@ def index_tokens(text: str) -> list[str]:
     ]
 
 
-def index_text(text: str) -> str:
-    """``index_tokens`` joined by spaces, for a whitespace tokenizer to split again."""
-    return " ".join(index_tokens(text))
-
-
-@lru_cache(maxsize=4096)
-def index_text_cached(text: str) -> str:
-    """``index_text`` for short strings that repeat across needs: labels and region names."""
-    return index_text(text)
-
-
 def query_chunks(q: str) -> list[list[str]]:
     """The words of a query (precise mode), grouped by the spaces, punctuation and stopwords
     that separated them as typed: 独居老人 取暖 → [[独居, 老人], [取暖]].
@@ -220,10 +209,15 @@ def query_words(q: str) -> list[str]:
     return list(seen)
 
 
-def precise_tokens(text: str) -> list[str]:
-    """A document's words one after another (precise mode), for phrase and proximity."""
-    cut, _ = _segmenters()
-    return [t for t in cut(fold_for_tokens(text)) if t not in _DROP and len(t) <= MAX_TOKEN_CHARS]
+def analyse(text: str) -> tuple[list[str], list[str]]:
+    """A document's text as (search-mode tokens, precise-mode tokens), folded once: the first
+    to be found by, the second, one word after another, for phrases and proximity."""
+    cut, cut_for_search = _segmenters()
+    folded = fold_for_tokens(text)
+    return (
+        [t for t in cut_for_search(folded) if t not in _DROP and len(t) <= MAX_TOKEN_CHARS],
+        [t for t in cut(folded) if t not in _DROP and len(t) <= MAX_TOKEN_CHARS],
+    )
 
 
 def is_han(word: str) -> bool:

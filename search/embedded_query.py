@@ -23,7 +23,7 @@ from itertools import pairwise
 
 import tantivy
 
-from search.chinese import index_tokens, is_latin_or_digits, precise_tokens
+from search.chinese import analyse, is_latin_or_digits
 from search.documents import NeedDocument
 from search.plan import FORM_WEIGHTS, Form, FormKind, Plan, Term
 from search.typos import lexicon_entries
@@ -72,7 +72,7 @@ QUALITY = 300.0
 COMMON_SHARE = 0.25
 COMMON_MIN_NEEDS = 50
 #: Most index terms a prefix expands to, per field, the most frequent first.
-MAX_PREFIX_TERMS = 100
+MAX_PREFIX_TERMS = 50
 #: Words apart (at most) for two adjacent query words to earn the proximity boost.
 PROXIMITY_SLOP = 2
 
@@ -119,17 +119,17 @@ def sort_keys(doc: NeedDocument) -> dict[str, int]:
     }
 
 
-_SHARED_TOKENS: dict[str, list[str]] = {}
+_SHARED: dict[str, tuple[list[str], list[str]]] = {}
 
 
-def _shared_tokens(text: str) -> list[str]:
-    """Tokens of labels and region names, which repeat across needs: analysed once each."""
-    tokens = _SHARED_TOKENS.get(text)
-    if tokens is None:
-        if len(_SHARED_TOKENS) > 4096:
-            _SHARED_TOKENS.clear()
-        tokens = _SHARED_TOKENS[text] = index_tokens(text)
-    return tokens
+def _shared(text: str) -> tuple[list[str], list[str]]:
+    """Labels and region names repeat across needs: analysed once each."""
+    found = _SHARED.get(text)
+    if found is None:
+        if len(_SHARED) > 4096:
+            _SHARED.clear()
+        found = _SHARED[text] = analyse(text)
+    return found
 
 
 def to_tantivy(doc: NeedDocument) -> tantivy.Document:
@@ -137,18 +137,21 @@ def to_tantivy(doc: NeedDocument) -> tantivy.Document:
     out = tantivy.Document()
     out.add_text("id", doc.id)
     texts = doc.search_texts()
-    tokens = {
-        "title_t": index_tokens(texts["title"]),
-        "item_t": index_tokens(texts["items"]),
-        "label_t": _shared_tokens(texts["labels"]),
-        "place_t": _shared_tokens(texts["places"]),
-        "story_t": index_tokens(texts["story"]),
+    title, items, story = analyse(texts["title"]), analyse(texts["items"]), analyse(texts["story"])
+    labels, places = _shared(texts["labels"]), _shared(texts["places"])
+    fields = {
+        "title_t": title,
+        "item_t": items,
+        "label_t": labels,
+        "place_t": places,
+        "story_t": story,
     }
-    for name, field_tokens in tokens.items():
-        out.add_text(name, " ".join(field_tokens))
-    for part in ("title", "items", "story", "labels", "places"):
-        out.add_text(PHRASE_FIELD, " ".join(precise_tokens(texts[part])))
-    out.add_text(LEXICON_FIELD, " ".join(lexicon_entries(t for ts in tokens.values() for t in ts)))
+    for name, (search_mode, _) in fields.items():
+        out.add_text(name, " ".join(search_mode))
+    for _, precise in (title, items, story, labels, places):
+        out.add_text(PHRASE_FIELD, " ".join(precise))
+    every = (t for search_mode, _ in fields.values() for t in search_mode)
+    out.add_text(LEXICON_FIELD, " ".join(lexicon_entries(every)))
     for name in KEYWORD_FIELDS:
         value = getattr(doc, name)
         if value is not None:
@@ -197,60 +200,80 @@ def _any(queries: list[tantivy.Query]) -> tantivy.Query:
     return queries[0] if len(queries) == 1 else Q.boolean_query([(SHOULD, q) for q in queries])
 
 
-def _token_anywhere(token: str, weight: float) -> tantivy.Query:
+#: Where the parts of a compound are looked for: what staff wrote, not the labels and places.
+WRITTEN_FIELDS = ("title_t", "item_t", "story_t")
+
+
+def _written(tokens: tuple[str, ...]) -> tantivy.Query:
+    """Any of these tokens in any written text; scored as a constant, as the compound form's
+    value is in finding, and BM25 over a part as common as 老人 costs more than it tells."""
+    found = [_tokens_in(name, list(tokens)) for name in WRITTEN_FIELDS]
+    return Q.const_score_query(_any(found), 0.0)
+
+
+def _phrase_or_parts(form: Form) -> tantivy.Query:
+    """A form of several tokens: a phrase (side by side, in order) on ``text_p``, or, for
+    the parts of a compound, each part anywhere in what staff wrote."""
+    if form.together:
+        words: list[str | tuple[int, str]] = list(form.tokens)
+        return Q.phrase_query(SCHEMA, PHRASE_FIELD, words)
+    parts = form.choices or tuple((t,) for t in form.tokens)
+    return Q.boolean_query([(MUST, _written(part)) for part in parts])
+
+
+def _ways(term: Term, searcher: tantivy.Searcher) -> list[tuple[tantivy.Query, float]]:
+    """Every way one term may be found, each with its weight (form × field: 1 for the word as
+    typed in a title). Single tokens of equal weight go into one term-set query per field, so
+    that a term with forty thesaurus forms costs a handful of queries, not two hundred."""
+    ways: list[tuple[tantivy.Query, float]] = []
+    by_weight: dict[float, list[str]] = {}
+    for form in term.forms():
+        if len(form.tokens) == 1:
+            by_weight.setdefault(round(form.weight, 6), []).append(form.tokens[0])
+        else:
+            ways.append((_phrase_or_parts(form), form.weight * _PHRASE_SHARE))
+    prefix_weight, typo_weight = FORM_WEIGHTS[FormKind.prefix], FORM_WEIGHTS[FormKind.typo]
+    for name, boost in TEXT_FIELDS.items():
+        share = boost / _TOP_FIELD
+        for weight, tokens in by_weight.items():
+            ways.append((_tokens_in(name, tokens), weight * share))
+        if term.prefix and (longer := _prefix_terms(searcher, name, term.text)):
+            ways.append((_tokens_in(name, longer), prefix_weight * share))
+        if term.fuzzy:
+            fuzzy = Q.fuzzy_term_query(SCHEMA, name, term.text, distance=1)
+            ways.append((fuzzy, typo_weight * share))
+    return ways
+
+
+def _tokens_in(name: str, tokens: list[str]) -> tantivy.Query:
+    """Any of the tokens in one field. A boolean of term queries: tantivy's term-set query
+    walks the term dictionary with an automaton, many times slower for a few terms."""
+    return _any([Q.term_query(SCHEMA, name, token) for token in tokens])
+
+
+def _as_typed(term: Term) -> tantivy.Query:
+    """BM25 of the term as typed, over the weighted fields: orders needs matched alike."""
+    exact = term.exact
+    if len(exact.tokens) > 1:
+        return Q.boost_query(_phrase_or_parts(exact), PHRASE_WEIGHT)
     return _any(
         [
-            Q.boost_query(Q.term_query(SCHEMA, name, token), boost * weight)
+            Q.boost_query(Q.term_query(SCHEMA, name, exact.tokens[0]), boost)
             for name, boost in TEXT_FIELDS.items()
         ]
     )
 
 
-def _in_fields(form: Form) -> list[tuple[tantivy.Query, float]]:
-    """A form in each field, each with its weight (form × field, 1 for an exact title match):
-    one token as a term; several as a phrase (side by side, in order) or, for the parts of a
-    compound, each anywhere in the need."""
-    if len(form.tokens) > 1 and form.together:
-        words: list[str | tuple[int, str]] = list(form.tokens)
-        phrase = Q.phrase_query(SCHEMA, PHRASE_FIELD, words)
-        return [(Q.boost_query(phrase, PHRASE_WEIGHT * form.weight), form.weight * _PHRASE_SHARE)]
-    if len(form.tokens) > 1:
-        parts = form.choices or tuple((t,) for t in form.tokens)
-        every = Q.boolean_query(
-            [(MUST, _any([_token_anywhere(t, form.weight) for t in part])) for part in parts]
-        )
-        return [(every, form.weight * _PHRASE_SHARE)]
-    token = form.tokens[0]
-    return [
-        (Q.boost_query(Q.term_query(SCHEMA, name, token), boost * form.weight), share * form.weight)
-        for name, boost in TEXT_FIELDS.items()
-        if (share := boost / _TOP_FIELD)
-    ]
-
-
-def _term_forms(term: Term, searcher: tantivy.Searcher) -> list[tuple[tantivy.Query, float]]:
-    """Queries finding one term in each of its forms and fields, its prefix and within a typo,
-    each with the weight of that way of matching."""
-    found = [pair for form in term.forms() for pair in _in_fields(form)]
-    for name, boost in TEXT_FIELDS.items():
-        share = boost / _TOP_FIELD
-        if term.prefix and (longer := _prefix_terms(searcher, name, term.text)):
-            prefix = Q.boost_query(Q.term_set_query(SCHEMA, name, longer), boost * 0.5)
-            found.append((prefix, FORM_WEIGHTS[FormKind.prefix] * share))
-        if term.fuzzy:
-            fuzzy = Q.fuzzy_term_query(SCHEMA, name, term.text, distance=1)
-            found.append((Q.boost_query(fuzzy, boost * 0.5), FORM_WEIGHTS[FormKind.typo] * share))
-    return found
-
-
 def _term_query(term: Term, searcher: tantivy.Searcher) -> tantivy.Query:
-    """``MATCHED`` for being found at all, plus ``QUALITY`` times the best way it was found
-    (form and field), plus the BM25 of every way it was found."""
-    found = _term_forms(term, searcher)
+    """``MATCHED`` for being found at all, plus ``QUALITY`` times the best way it was found,
+    plus the BM25 of the term as typed."""
     best = Q.disjunction_max_query(
-        [Q.const_score_query(query, MATCHED + QUALITY * weight) for query, weight in found]
+        [
+            Q.const_score_query(query, MATCHED + QUALITY * weight)
+            for query, weight in _ways(term, searcher)
+        ]
     )
-    return Q.boolean_query([(SHOULD, best), (SHOULD, _any([query for query, _ in found]))])
+    return Q.boolean_query([(SHOULD, best), (SHOULD, _as_typed(term))])
 
 
 def _proximity(terms: tuple[Term, ...]) -> list[tantivy.Query]:

@@ -77,14 +77,21 @@ def correctable(word: str) -> bool:
     return MIN_TYPO_CHARS <= len(word) <= MAX_TYPO_CHARS and all(is_han(c) for c in word)
 
 
+@lru_cache(maxsize=200_000)
+def _entries_of(word: str) -> tuple[str, ...]:
+    if not correctable(word):
+        return ()
+    pinyin = f"{PINYIN_PREFIX}{pinyin_key(word)}{SEPARATOR}{word}"
+    return (pinyin, *(f"{SKELETON_PREFIX}{s}{SEPARATOR}{word}" for s in skeletons(word)))
+
+
 def lexicon_entries(tokens: Iterable[str]) -> list[str]:
     """What a document adds to the lexicon: ``p<key>|word`` and ``s<skeleton>|word`` for each
-    distinct correctable word, so that the term dictionary maps keys to the words behind them."""
+    distinct correctable word, so that the term dictionary maps keys to the words behind them.
+    Computed once per word (documents share most of theirs): the indexing budget needs it."""
     entries: list[str] = []
     for word in dict.fromkeys(tokens):
-        if correctable(word):
-            entries.append(f"{PINYIN_PREFIX}{pinyin_key(word)}{SEPARATOR}{word}")
-            entries.extend(f"{SKELETON_PREFIX}{s}{SEPARATOR}{word}" for s in skeletons(word))
+        entries.extend(_entries_of(word))
     return entries
 
 
