@@ -428,5 +428,9 @@ JUDGED: list[Judged] = [
     _judged("胰岛素", "diabetes", "a medicine"),
     _judged("凝血因子", "hemophilia", "a medicine"),
     _judged("假肢", "prosthesis", "goods"),
-    _judged("肾", {"kidney-transport", "peritoneal"}, "one character, also as a prefix (肾功能)"),
+    _judged(
+        "肾",
+        {"kidney-transport", "peritoneal", "uremia"},
+        "one character: as a prefix (肾功能) and through the thesaurus terms it begins (肾衰竭 → 尿毒症)",
+    ),
 ]
