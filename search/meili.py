@@ -404,6 +404,9 @@ class MeiliIndex(SearchIndex):
             task_timeout_ms=self._task_timeout_ms,
             client=self._client,
         )
+        # The new index starts with the synonyms in force here (admins' edits included), not
+        # the built-in ones a brand-new index would get.
+        aside._expanding = await self._expander()
         await aside.discard()
         await aside.apply_settings()
         return aside

@@ -306,6 +306,10 @@ async def test_the_thesaurus_is_the_synonyms_setting(fake: tuple[FakeMeili, Meil
     # … and one that has synonyms keeps them: applying the settings again changes nothing.
     await index.apply_settings()
     assert server.synonyms["needs"] == {"助行器": ["步行器"], "步行器": ["助行器"]}
+    # A rebuild keeps them: the index built aside starts with the synonyms in force.
+    aside = await index.build_aside("r2")
+    assert server.synonyms["needs__r2"] == {"助行器": ["步行器"], "步行器": ["助行器"]}
+    await aside.discard()
     # Another process reads the synonyms in force from the server.
     other = MeiliIndex("http://meili.test", "key", uid="needs", client=index._client)
     await other.search(SearchQuery(q="助行器"))
