@@ -1,9 +1,10 @@
 """The need search through the JSON API on 100,000 synthetic needs, beside a PostgreSQL baseline.
 
 Budget (issue 18, tightened from issue 4's 50 ms): a faceted query (words + one filter + every
-facet + a sort, highlighting included) p95 ≤ 20 ms through the API: ``GET /api/v1/needs`` on the real Litestar app, called
-in-process with ``httpx.ASGITransport`` (so the figure holds routing, middleware, the per-request
-transaction, validation, the search and JSON, but no network). The app's embedded index, under
+facet + a sort, highlighting included) p95 ≤ 20 ms through the API: ``GET /api/v1/needs`` on
+the real Litestar app, called in-process with ``httpx.ASGITransport`` (so the figure holds
+routing, middleware, the per-request transaction, validation, the search and JSON, but no
+network). The app's embedded index, under
 a temporary ``VAR_DIR``, is built with the search library directly from
 ``bench/needs_generator.py``; the app's database is the bench PostgreSQL database, which the
 search path never queries beyond the request's empty transaction.

@@ -129,7 +129,7 @@ class Report:
         return out
 
     def worst(self, n: int = 10) -> list[Outcome]:
-        return sorted(self._scored(), key=lambda o: (o.ndcg + o.recall))[:n]
+        return sorted(self._scored(), key=lambda o: o.ndcg + o.recall)[:n]
 
 
 def score(judged: Judged, found: list[str], total: int) -> Outcome:

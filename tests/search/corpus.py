@@ -431,6 +431,7 @@ JUDGED: list[Judged] = [
     _judged(
         "肾",
         {"kidney-transport", "peritoneal", "uremia"},
-        "one character: as a prefix (肾功能) and through the thesaurus terms it begins (肾衰竭 → 尿毒症)",
+        "one character: as a prefix (肾功能) and through the thesaurus words it begins "
+        "(肾衰竭 → 尿毒症)",
     ),
 ]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -18,10 +18,10 @@ import pytest
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk._http_requests import AsyncHttpRequests
 
-from search.embedded import sort_keys
-from search.index import FACETS, SORTS, InvalidQuery, SearchQuery, SearchUnavailable
 from matching.thesaurus import Entry, Relation, build, builtin
+from search.embedded import sort_keys
 from search.expansion import Expander
+from search.index import FACETS, SORTS, InvalidQuery, SearchQuery, SearchUnavailable
 from search.meili import (
     FILTERABLE,
     PINYIN_FIELD,

@@ -109,7 +109,7 @@ def test_fallbacks_correct_runs_that_are_no_word_but_not_words() -> None:
     [piano] = with_fallbacks(make_terms("钢琴"), lexicon, expander)
     assert piano.fallbacks == ()  # 钢板 is the same skeleton, but 钢琴 is a word
     [chair] = with_fallbacks(make_terms("论椅"), lexicon, expander)
-    assert [(f.text, f.kind) for f in chair.fallbacks][0] == ("轮椅", FormKind.typo)
+    assert (chair.fallbacks[0].text, chair.fallbacks[0].kind) == ("轮椅", FormKind.typo)
     # Corrected to a thesaurus word no need holds (自闭症), found through its synonym.
     [autism] = with_fallbacks(make_terms("自闭证"), lexicon, expander)
     assert "孤独症" in {f.text for f in autism.fallbacks}
