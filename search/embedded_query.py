@@ -204,11 +204,26 @@ def _any(queries: list[tantivy.Query]) -> tantivy.Query:
 WRITTEN_FIELDS = ("title_t", "item_t", "story_t")
 
 
-def _written(tokens: tuple[str, ...]) -> tantivy.Query:
-    """Any of these tokens in any written text; scored as a constant, as the compound form's
+def _written(tokens: tuple[str, ...], fields: tuple[str, ...] = WRITTEN_FIELDS) -> tantivy.Query:
+    """Any of these tokens in these fields; scored as a constant, as the compound form's
     value is in finding, and BM25 over a part as common as 老人 costs more than it tells."""
-    found = [_tokens_in(name, list(tokens)) for name in WRITTEN_FIELDS]
+    found = [_tokens_in(name, list(tokens)) for name in fields]
     return Q.const_score_query(_any(found), 0.0)
+
+
+def _parts_ways(form: Form) -> list[tuple[tantivy.Query, float]]:
+    """The parts of a compound all in one written field, weighed as that field (透析 and 费用
+    in a title count as a title match), or spread over several, weighed as a story."""
+    parts = form.choices or tuple((t,) for t in form.tokens)
+    ways = [
+        (
+            Q.boolean_query([(MUST, _written(part, (name,))) for part in parts]),
+            form.weight * TEXT_FIELDS[name] / _TOP_FIELD,
+        )
+        for name in WRITTEN_FIELDS
+    ]
+    spread = Q.boolean_query([(MUST, _written(part)) for part in parts])
+    return [*ways, (spread, form.weight * TEXT_FIELDS["story_t"] / _TOP_FIELD)]
 
 
 def _phrase_or_parts(form: Form) -> tantivy.Query:
@@ -230,8 +245,10 @@ def _ways(term: Term, searcher: tantivy.Searcher) -> list[tuple[tantivy.Query, f
     for form in term.forms():
         if len(form.tokens) == 1:
             by_weight.setdefault(round(form.weight, 6), []).append(form.tokens[0])
-        else:
+        elif form.together:
             ways.append((_phrase_or_parts(form), form.weight * _PHRASE_SHARE))
+        else:
+            ways += _parts_ways(form)
     prefix_weight, typo_weight = FORM_WEIGHTS[FormKind.prefix], FORM_WEIGHTS[FormKind.typo]
     for name, boost in TEXT_FIELDS.items():
         share = boost / _TOP_FIELD
