@@ -214,10 +214,14 @@ def analyse(text: str) -> tuple[list[str], list[str]]:
     to be found by, the second, one word after another, for phrases and proximity."""
     cut, cut_for_search = _segmenters()
     folded = fold_for_tokens(text)
-    return (
-        [t for t in cut_for_search(folded) if t not in _DROP and len(t) <= MAX_TOKEN_CHARS],
-        [t for t in cut(folded) if t not in _DROP and len(t) <= MAX_TOKEN_CHARS],
-    )
+    if not folded.strip():
+        return [], []
+    return _kept(cut_for_search(folded)), _kept(cut(folded))
+
+
+def _kept(tokens: list[str], drop: frozenset[str] = _DROP) -> list[str]:
+    """Tokens without stopwords and spaces, none longer than engines index."""
+    return [t for t in tokens if t not in drop and len(t) <= MAX_TOKEN_CHARS]
 
 
 def is_han(word: str) -> bool:

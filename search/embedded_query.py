@@ -150,8 +150,8 @@ def to_tantivy(doc: NeedDocument) -> tantivy.Document:
         out.add_text(name, " ".join(search_mode))
     for _, precise in (title, items, story, labels, places):
         out.add_text(PHRASE_FIELD, " ".join(precise))
-    every = (t for search_mode, _ in fields.values() for t in search_mode)
-    out.add_text(LEXICON_FIELD, " ".join(lexicon_entries(every)))
+    words = set(title[0]).union(items[0], story[0], labels[0], places[0])
+    out.add_text(LEXICON_FIELD, " ".join(lexicon_entries(words)))
     for name in KEYWORD_FIELDS:
         value = getattr(doc, name)
         if value is not None:

@@ -32,6 +32,9 @@ from search.chinese import is_han
 #: tell a typo from another word, and long words are split by the segmenter first.
 MIN_TYPO_CHARS = 2
 MAX_TYPO_CHARS = 4
+#: Look-alike substitutions are sought in words this short: a four-character word with one
+#: character replaced is most often another word, and its skeletons would double the lexicon.
+MAX_SKELETON_CHARS = 3
 #: At most this many corrections of one word are searched.
 MAX_CORRECTIONS = 3
 
@@ -82,6 +85,8 @@ def _entries_of(word: str) -> tuple[str, ...]:
     if not correctable(word):
         return ()
     pinyin = f"{PINYIN_PREFIX}{pinyin_key(word)}{SEPARATOR}{word}"
+    if len(word) > MAX_SKELETON_CHARS:
+        return (pinyin,)
     return (pinyin, *(f"{SKELETON_PREFIX}{s}{SEPARATOR}{word}" for s in skeletons(word)))
 
 
@@ -90,7 +95,7 @@ def lexicon_entries(tokens: Iterable[str]) -> list[str]:
     distinct correctable word, so that the term dictionary maps keys to the words behind them.
     Computed once per word (documents share most of theirs): the indexing budget needs it."""
     entries: list[str] = []
-    for word in dict.fromkeys(tokens):
+    for word in tokens if isinstance(tokens, set) else dict.fromkeys(tokens):
         entries.extend(_entries_of(word))
     return entries
 
@@ -153,7 +158,7 @@ def corrections(
     if not correctable(word):
         return []
     found = homophones(word, lexicon)
-    if not found and substitutions:
+    if not found and substitutions and len(word) <= MAX_SKELETON_CHARS:
         for skeleton in skeletons(word):
             found.update(_words_under(lexicon, f"{SKELETON_PREFIX}{skeleton}{SEPARATOR}"))
         found.pop(word, None)
