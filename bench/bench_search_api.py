@@ -258,8 +258,8 @@ async def run(var_dir: Path) -> int:
     print(
         f"  matches per query: engine median {statistics.median(engine_totals):.0f}, "
         f"SQL median {statistics.median(plain_totals):.0f} "
-        f"(equal totals on {same} of {len(plain_totals)}: SQL has no segmentation, "
-        "no Traditional/Simplified folding, no typo tolerance)"
+        f"(equal totals on {same} of {len(plain_totals)}: SQL has no segmentation, thesaurus, "
+        "Traditional/Simplified folding, typo tolerance or partial matches)"
     )
     assert plain_totals == trgm_totals, "the trigram index changed the answers"
 
