@@ -58,10 +58,8 @@ from search.embedded_query import (
     to_tantivy,
 )
 from search.expansion import Expander
-from search.highlight import STORY_CROP, highlight
+from search.highlight import search_hit
 from search.index import (
-    Highlights,
-    SearchHit,
     SearchIndex,
     SearchQuery,
     SearchResult,
@@ -354,16 +352,7 @@ class EmbeddedIndex(SearchIndex):
         expander = self._expander()
         plan = make_plan(query, expander)  # InvalidQuery escapes before any engine work
         found = await self._run("search", lambda: self._search(plan, expander))
-        hits = [
-            SearchHit(
-                document=doc,
-                highlights=Highlights(
-                    title=highlight(doc.title, found.terms),
-                    story=highlight(doc.story, found.terms, crop=STORY_CROP),
-                ),
-            )
-            for doc in found.docs
-        ]
+        hits = [search_hit(doc, found.terms) for doc in found.docs]
         return SearchResult(
             hits=hits,
             total=found.total,

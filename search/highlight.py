@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from search.chinese import is_latin_or_digits, to_simplified
+from search.documents import NeedDocument
+from search.index import Highlights, SearchHit
 from search.plan import FormKind, Term
 
 #: Characters of story shown around the first match.
@@ -137,3 +139,14 @@ def highlight(text: str, terms: Sequence[Term], crop: int | None = None) -> str:
     start = max(0, end - crop)
     body = render(text, spans, start, end)
     return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else "")
+
+
+def search_hit(doc: NeedDocument, terms: Sequence[Term]) -> SearchHit:
+    """A need as a search returns it: its title marked, its story marked and cropped."""
+    return SearchHit(
+        document=doc,
+        highlights=Highlights(
+            title=highlight(doc.title, terms),
+            story=highlight(doc.story, terms, crop=STORY_CROP),
+        ),
+    )

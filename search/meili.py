@@ -60,12 +60,10 @@ from matching.thesaurus import Relation, Thesaurus, builtin
 from search.chinese import domain_words, index_tokens
 from search.documents import NeedDocument
 from search.expansion import Expander
-from search.highlight import STORY_CROP, highlight
+from search.highlight import search_hit
 from search.index import (
     SORTS,
-    Highlights,
     InvalidQuery,
-    SearchHit,
     SearchIndex,
     SearchQuery,
     SearchResult,
@@ -343,18 +341,7 @@ class MeiliIndex(SearchIndex):
         for name, counts in (found.facet_distribution or {}).items():
             if name in facets:
                 facets[name] = {str(value): int(count) for value, count in counts.items()}
-        hits = []
-        for hit in found.hits:
-            doc = from_meili(hit)
-            hits.append(
-                SearchHit(
-                    document=doc,
-                    highlights=Highlights(
-                        title=highlight(doc.title, terms),
-                        story=highlight(doc.story, terms, crop=STORY_CROP),
-                    ),
-                )
-            )
+        hits = [search_hit(from_meili(hit), terms) for hit in found.hits]
         total = found.total_hits if found.total_hits is not None else len(hits)
         return SearchResult(
             hits=hits,

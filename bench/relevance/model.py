@@ -12,9 +12,11 @@ and hold for every need however it is worded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+from bench.needs_generator import DISTRICTS, STATUS_LABELS, STREETS
 from matching.vocabulary import (
     NEED_CATEGORY_LABELS,
     NEED_KIND_LABELS,
@@ -27,27 +29,6 @@ from search.documents import NeedDocument
 
 PROVINCES = {"12": "天津市", "50": "重庆市", "37": "山东省"}
 CITIES = {"1201": "市辖区", "5001": "市辖区", "3709": "泰安市"}
-DISTRICTS = {"120116": "滨海新区", "500105": "江北区", "370902": "泰山区"}
-STREETS = {
-    "120116001": "塘沽街道", "120116005": "杭州道街道", "120116006": "新河街道",
-    "120116007": "大沽街道", "120116008": "新北街道", "120116009": "北塘街道",
-    "120116011": "胡家园街道", "120116031": "汉沽街道", "120116032": "寨上街道",
-    "120116033": "茶淀街道", "120116051": "大港街道", "120116053": "古林街道",
-    "120116054": "海滨街道", "120116100": "新城镇", "120116156": "太平镇",
-    "500105001": "华新街街道", "500105003": "石马河街道", "500105004": "大石坝街道",
-    "500105005": "寸滩街道", "500105006": "观音桥街道", "500105007": "五里店街道",
-    "500105008": "郭家沱街道", "500105009": "铁山坪街道", "500105100": "鱼嘴镇",
-    "500105101": "复盛镇", "500105102": "五宝镇",
-    "370902001": "岱庙街道", "370902002": "财源街道", "370902003": "泰前街道",
-    "370902004": "上高街道", "370902005": "徐家楼街道", "370902100": "省庄镇",
-    "370902101": "邱家店镇", "370902202": "大津口乡",
-}  # fmt: skip
-STATUS_LABELS = {
-    "published": "募集中",
-    "fully_pledged": "已足额认捐",
-    "fulfilled": "已完成",
-    "closed": "已关闭",
-}
 
 
 def _tags(text: str) -> frozenset[str]:
@@ -93,32 +74,18 @@ def money(
     return Item(category, "money", title, _tags(tags), yuan, urgent, status=status or "published")
 
 
-def goods(
-    category: str,
-    title: str,
-    tags: str,
-    yuan: int,
-    items: str,
-    *,
-    urgent: bool = False,
-    status: str = "published",
-) -> Item:
-    kept = tuple(items.split())
-    return Item(category, "goods", title, _tags(tags), yuan, urgent, goods=kept, status=status)
+def goods(category: str, title: str, tags: str, yuan: int, items: str, **flags: Any) -> Item:
+    """A goods need; ``items`` names its goods lines, space-separated."""
+    return replace(
+        money(category, title, tags, yuan, **flags), kind="goods", goods=tuple(items.split())
+    )
 
 
 def service(
-    category: str,
-    title: str,
-    tags: str,
-    hours: int,
-    service_type: str,
-    *,
-    urgent: bool = False,
-    status: str = "published",
+    category: str, title: str, tags: str, hours: int, service_type: str, **flags: Any
 ) -> Item:
-    return Item(
-        category, "service", title, _tags(tags), hours, urgent, service=service_type, status=status
+    return replace(
+        money(category, title, tags, hours, **flags), kind="service", service=service_type
     )
 
 

@@ -23,18 +23,15 @@ from bench.relevance.evaluate import (
 from bench.relevance.judged import JUDGED
 from bench.relevance.model import judge
 from search.index import SearchIndex
-from tests.search.conftest import drop_index, make_index
+from tests.search.conftest import filled_index
 
 
 @pytest.fixture(scope="module")
 async def judged_index(
     engine: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[SearchIndex]:
-    index = make_index(engine, tmp_path_factory.mktemp("relevance"))
-    await index.apply_settings()
-    await index.upsert(documents())
-    yield index
-    await drop_index(index)
+    async with filled_index(engine, tmp_path_factory.mktemp("relevance"), documents()) as index:
+        yield index
 
 
 @pytest.fixture(scope="module")
