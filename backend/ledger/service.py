@@ -13,22 +13,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from backend.db import execute_raw, in_transaction
 from backend.errors import DomainError
 from backend.ledger.tables import LedgerEntry
 from backend.ledger.tables import TreeHead as TreeHeadRow
-from backend.settings import get_settings
 from matching import merkle
-from matching.ledger import (
-    EntryKind,
-    TreeHead,
-    entry_body,
-    key_id,
-    raw_public_key,
-    signing_key,
-)
+from matching.ledger import EntryKind, TreeHead, entry_body
 
 NODE_KEY_SHIFT = 48
 
@@ -106,17 +96,6 @@ async def append(
         merkle.leaf_hash(body).hex(),
     )
     return entry_id
-
-
-def public_key_document() -> dict[str, str]:
-    """The tree heads' public key, as served at /api/v1/ledger/public-key."""
-    public = signing_key(get_settings().ledger_signing_key).public_key()
-    return {
-        "algorithm": "Ed25519",
-        "key_id": key_id(public),
-        "public_key": base64.b64encode(raw_public_key(public)).decode(),
-        "pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
-    }
 
 
 def node_key(level: int, index: int) -> int:
