@@ -64,6 +64,9 @@ from backend.regions.controllers import RegionsApiController
 from backend.reports.controllers import ReportsApiController
 from backend.reports.pages import ReportPagesController
 from backend.settings import Settings, get_settings, set_settings
+from backend.thesaurus.controllers import ThesaurusApiController
+from backend.thesaurus.pages import ThesaurusPagesController
+from backend.thesaurus.service import restore_at_start as restore_thesaurus
 from backend.web.assets import ASSET_PATHS, favicon
 from backend.web.auth import AuthenticationMiddleware
 from backend.web.controllers import HomeController
@@ -157,6 +160,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DigestSettingsApiController,
             PolicyApiController,
             PolicyPagesController,
+            ThesaurusApiController,
+            ThesaurusPagesController,
             LedgerApiController,
             DisclosurePagesController,
             DisclosureApiController,
@@ -186,7 +191,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="救助衔接平台 AidBridge API", version="1", path="/schema"
         ),
         before_request=load_inbox_badge,
-        on_startup=[start_engine, scheduler.start],
+        on_startup=[start_engine, scheduler.start, restore_thesaurus],
         on_shutdown=[on_shutdown],
         state=State({"settings": settings}),
         logging_config=None,

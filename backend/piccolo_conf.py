@@ -26,5 +26,6 @@ APP_REGISTRY = AppRegistry(
         "backend.events.piccolo_app",
         "backend.ledger.piccolo_app",
         "backend.donations.piccolo_app",
+        "backend.thesaurus.piccolo_app",
     ]
 )

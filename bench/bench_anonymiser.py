@@ -1,28 +1,35 @@
-"""Throughput of the anonymiser on one core, against the budget the referral flow needs.
+"""The publication gate against its three budgets: no leak, little over-redaction, speed.
 
-Staff publish needs in batches (a street office re-verifies its cases every six months), and
-the bulk CLI re-checks every published need after a rule change, so the anonymiser must keep
-up with thousands of narratives in seconds. Run from the repository root:
+Leaks and over-redaction are measured on the labelled corpus under tests/unit/anonymiser/
+(every must-remove string by kind, every must-keep fact); throughput on generated narratives
+of ~400 characters on one core, since staff publish needs in batches and the bulk CLI
+re-checks every published need after a rule change. Exits 1 when a budget is missed. Run
+from the repository root:
 
     .venv/bin/python bench/bench_anonymiser.py
 """
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stdnum import luhn
 
-from matching.anonymiser import Known, anonymise, warm_up
+from matching.anonymiser import FieldKind, GateContext, Known, anonymise, gate, warm_up
 from matching.anonymiser.text import id_check_character
 
 BUDGET = 200.0  # narratives per second
+LEAK_BUDGET = 0  # must-remove strings found in the public text
+OVER_REDACTION_BUDGET = 0.02  # share of must-keep facts lost
 COUNT = 1000
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "unit" / "anonymiser"
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
@@ -96,23 +103,73 @@ def narrative(rng: random.Random) -> tuple[str, Known]:
     return text, known
 
 
+def _corpus() -> list[dict[str, object]]:
+    files = [CORPUS / "corpus.jsonl", *sorted((CORPUS / "corpora").glob("*.jsonl"))]
+    return [
+        json.loads(line)
+        for path in files
+        for line in path.read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def quality() -> bool:
+    """Leak rate by kind and over-redaction rate on the labelled corpus."""
+    entries = _corpus()
+    total: Counter[str] = Counter()
+    leaked: Counter[str] = Counter()
+    kept = lost = 0
+    for entry in entries:
+        context = GateContext(known=Known.from_dict(entry["known"]))  # type: ignore[arg-type]
+        field = FieldKind(str(entry.get("field", "narrative")))
+        public = gate(str(entry["text"]), context, field).text
+        remove = entry["remove"]
+        pairs = (
+            [(kind, value) for kind, values in remove.items() for value in values]
+            if isinstance(remove, dict)
+            else [("unlabelled", value) for value in remove]  # type: ignore[attr-defined]
+        )
+        for kind, value in pairs:
+            total[kind] += 1
+            leaked[kind] += value in public
+        keep = list(entry["keep"])  # type: ignore[call-overload]
+        kept += len(keep)
+        lost += sum(value not in public for value in keep)
+    print(f"corpus: {len(entries)} narratives, {sum(total.values())} identifiers, {kept} facts")
+    for kind in sorted(total, key=lambda k: -total[k]):
+        share = leaked[kind] / total[kind]
+        print(f"  leaks {kind:<12} {leaked[kind]:>3} of {total[kind]:>4} = {share:.2%}")
+    leaks = sum(leaked.values())
+    rate = lost / kept if kept else 0.0
+    print(
+        f"leaks: {leaks} (budget {LEAK_BUDGET}); over-redaction: {lost} of {kept} facts = "
+        f"{rate:.2%} (budget <= {OVER_REDACTION_BUDGET:.0%})"
+    )
+    return leaks <= LEAK_BUDGET and rate <= OVER_REDACTION_BUDGET
+
+
 def main() -> int:
+    good = quality()
     rng = random.Random(20240501)
     cases = [narrative(rng) for _ in range(COUNT)]
     warm_up()
     for text, known in cases[:20]:
         anonymise(text, known)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for text, known in cases:
         anonymise(text, known)
     elapsed = time.perf_counter() - started
-    rate = COUNT / elapsed
+    cpu = time.process_time() - cpu_started
+    # The budget is per core: CPU time is what this process spent, whatever else the machine
+    # (shared with other jobs) was doing; the wall-clock rate is printed beside it.
+    rate = COUNT / cpu
     size = sum(len(text) for text, _ in cases) // COUNT
     print(
-        f"anonymiser: {COUNT} narratives of ~{size} chars in {elapsed:.2f} s = {rate:.0f} "
-        f"narratives/s (budget >= {BUDGET:.0f}/s)"
+        f"anonymiser: {COUNT} narratives of ~{size} chars in {cpu:.2f} s of CPU = {rate:.0f} "
+        f"narratives/s on one core (budget >= {BUDGET:.0f}/s); wall clock {elapsed:.2f} s = "
+        f"{COUNT / elapsed:.0f}/s"
     )
-    return 0 if rate >= BUDGET else 1
+    return 0 if good and rate >= BUDGET else 1
 
 
 if __name__ == "__main__":

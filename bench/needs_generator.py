@@ -183,6 +183,8 @@ class SyntheticNeed:
             "status_label": STATUS_LABELS[self.status],
             "region_code": self.region_code,
             "region_name": self.region_name,
+            "goods": [],
+            "service_type": "",
             "deadline": self.deadline,
             "published_at": self.published_at,
         }

@@ -6,6 +6,10 @@ that importing the interface loads neither tantivy nor the Meilisearch client:
 
 - ``search.embedded.EmbeddedIndex``: tantivy in a directory under ``var/`` (the default);
 - ``search.meili.MeiliIndex``: Meilisearch, when ``MEILI_URL`` is set.
+
+What a query means is decided once for both (issue 18): ``search.plan`` turns it into terms,
+each with its forms from the thesaurus (``search.expansion`` over ``matching.thesaurus``) and,
+when it finds nothing, its typo corrections (``search.typos``: pinyin keys and look-alikes).
 """
 
 from search.documents import NeedDocument

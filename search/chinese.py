@@ -21,6 +21,10 @@ module named ``opencc``, so only one may be installed.
 Segmentation runs on rjieba (the jieba-rs binding: the same dictionary and the same cuts as
 jieba, about twenty times faster, which the 5,000 needs/s indexing budget needs) and falls back
 to a private ``jieba.Tokenizer`` when rjieba is not installed; a test checks that both cut alike.
+Both are private instances that also know the built-in thesaurus's words (护理床, 助行器, 适老化
+…), which jieba's general dictionary lacks and would cut into single characters. Only the
+built-in words: they change how documents are indexed, so they move with the code (and a
+reindex), while the words admins add take effect at query time alone.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import opencc
+
+from matching.thesaurus import builtin_entries
 
 #: Words too common to help find a need; dropped from documents and queries alike.
 # fmt: off
@@ -74,6 +80,21 @@ def fold_for_tokens(text: str) -> str:
     return to_simplified(text).lower()
 
 
+#: Frequency given to the thesaurus words jieba lacks: enough to keep a word whole against
+#: a split into shorter words, too little to pull characters from a neighbouring word.
+DOMAIN_WORD_FREQ = 100
+
+
+def domain_words() -> list[str]:
+    """The built-in thesaurus's Chinese words of two characters or more, in file order."""
+    seen: dict[str, None] = {}
+    for entry in builtin_entries():
+        for term in (entry.head, *entry.terms):
+            if term and len(term) >= 2 and all(_HAN.match(c) for c in term):
+                seen.setdefault(term, None)
+    return list(seen)
+
+
 @lru_cache(maxsize=1)
 def _segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]]]:
     """(precise cut, search-mode cut), loaded once: jieba's dictionary takes a while."""
@@ -82,11 +103,16 @@ def _segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], list[str]
     except ImportError:
         return _jieba_segmenters()
 
+    jieba_rs = rjieba.Jieba()
+    for word in domain_words():
+        if not jieba_rs.has_word(word):
+            jieba_rs.add_word(word, DOMAIN_WORD_FREQ, None)
+
     def cut(text: str) -> list[str]:
-        return list(rjieba.cut(text, False))
+        return list(jieba_rs.cut(text, False))
 
     def cut_for_search(text: str) -> list[str]:
-        return list(rjieba.cut_for_search(text, False))
+        return list(jieba_rs.cut_for_search(text, False))
 
     return cut, cut_for_search
 
@@ -98,6 +124,9 @@ def _jieba_segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], lis
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
+    for word in domain_words():
+        if not tokenizer.FREQ.get(word):
+            tokenizer.add_word(word, freq=DOMAIN_WORD_FREQ)
 
     def cut(text: str) -> list[str]:
         return [str(w) for w in tokenizer.cut(text, HMM=False)]
@@ -106,6 +135,26 @@ def _jieba_segmenters() -> tuple[Callable[[str], list[str]], Callable[[str], lis
         return [str(w) for w in tokenizer.cut_for_search(text, HMM=False)]
 
     return cut, cut_for_search
+
+
+@lru_cache(maxsize=1)
+def _general_cut() -> Callable[[str], list[str]]:
+    """jieba's precise cut with its own dictionary only, without the thesaurus's words."""
+    try:
+        import rjieba  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        import jieba  # type: ignore[import-untyped,unused-ignore]
+
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        return lambda text: [str(w) for w in tokenizer.cut(text, HMM=False)]
+    plain = rjieba.Jieba()
+    return lambda text: list(plain.cut(text, False))
+
+
+def general_words(word: str) -> list[str]:
+    """The words jieba's own dictionary cuts a folded word into: 透析费用 → 透析, 费用."""
+    return [t for t in _general_cut()(word) if t.strip()]
 
 
 def warm_up() -> None:
@@ -128,29 +177,51 @@ def index_tokens(text: str) -> list[str]:
     ]
 
 
-def index_text(text: str) -> str:
-    """``index_tokens`` joined by spaces, for a whitespace tokenizer to split again."""
-    return " ".join(index_tokens(text))
-
-
-@lru_cache(maxsize=4096)
-def index_text_cached(text: str) -> str:
-    """``index_text`` for short strings that repeat across needs: labels and region names."""
-    return index_text(text)
-
-
-def query_words(q: str) -> list[str]:
-    """The distinct words of a query (precise mode), in the order typed.
+def query_chunks(q: str) -> list[list[str]]:
+    """The words of a query (precise mode), grouped by the spaces, punctuation and stopwords
+    that separated them as typed: 独居老人 取暖 → [[独居, 老人], [取暖]].
 
     A word too long to be indexed is kept, cut to the indexed length, so that it matches
     nothing rather than vanishing and turning the query into "everything".
     """
     cut, _ = _segmenters()
+    chunks: list[list[str]] = []
+    for part in fold_for_tokens(q).split():
+        chunk: list[str] = []
+        for token in cut(part):
+            if token in STOPWORDS:  # 轮椅和床: two things, not one word 轮椅床
+                if chunk:
+                    chunks.append(chunk)
+                chunk = []
+            elif token.strip():
+                chunk.append(token[:MAX_TOKEN_CHARS])
+        if chunk:
+            chunks.append(chunk)
+    return chunks
+
+
+def query_words(q: str) -> list[str]:
+    """The distinct words of a query (precise mode), in the order typed."""
     seen: dict[str, None] = {}
-    for token in cut(fold_for_tokens(q)):
-        if token.strip() and token not in STOPWORDS:
-            seen.setdefault(token[:MAX_TOKEN_CHARS], None)
+    for chunk in query_chunks(q):
+        for word in chunk:
+            seen.setdefault(word, None)
     return list(seen)
+
+
+def analyse(text: str) -> tuple[list[str], list[str]]:
+    """A document's text as (search-mode tokens, precise-mode tokens), folded once: the first
+    to be found by, the second, one word after another, for phrases and proximity."""
+    cut, cut_for_search = _segmenters()
+    folded = fold_for_tokens(text)
+    if not folded.strip():
+        return [], []
+    return _kept(cut_for_search(folded)), _kept(cut(folded))
+
+
+def _kept(tokens: list[str], drop: frozenset[str] = _DROP) -> list[str]:
+    """Tokens without stopwords and spaces, none longer than engines index."""
+    return [t for t in tokens if t not in drop and len(t) <= MAX_TOKEN_CHARS]
 
 
 def is_han(word: str) -> bool:

@@ -33,9 +33,13 @@ PUBLIC_KEYS: tuple[str, ...] = (
     "status_label",
     "region_code",
     "region_name",
+    "goods",
+    "service_type",
     "deadline",
     "published_at",
 )
+#: Names the region tree gives to levels that are not places (a municipality's 市辖区).
+PLACEHOLDER_NAMES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 #: Need statuses are the backend's enum; here only their spelling is checked.
@@ -84,9 +88,15 @@ class NeedDocument(BaseModel):
     city_code: RegionCode | None
     district_code: RegionCode | None
     street_code: RegionCode | None
-    #: Names the caller looked up for the district and street, searched like the region name.
+    #: Names the caller looked up for every level above the need, searched like its region
+    #: name: a charity may type the province, the city, the district or the street.
+    province_name: str | None = None
+    city_name: str | None = None
     district_name: str | None = None
     street_name: str | None = None
+    #: What goods are asked for (the item of each goods line) and the kind of service.
+    goods_items: tuple[str, ...] = ()
+    service_type: str = ""
     #: What is still open, in fen: money, or the estimated value of goods; 0 for services.
     remaining_fen: int = Field(ge=0)
     #: Service hours still open; 0 for money and goods.
@@ -106,10 +116,13 @@ class NeedDocument(BaseModel):
         Labels and places repeat across needs (engines may analyse them once); the personal
         fields a need never has cannot appear here.
         """
+        names = (self.province_name, self.city_name, self.district_name, self.street_name)
+        places = [self.region_name, *(n for n in names if n and n not in PLACEHOLDER_NAMES)]
         return {
             "title": self.title,
+            "items": " ".join((*self.goods_items, self.service_type)).strip(),
             "labels": f"{self.category_label} {self.kind_label} {self.urgency_label}",
-            "places": f"{self.region_name} {self.district_name or ''} {self.street_name or ''}",
+            "places": " ".join(places),
             "story": self.story,
         }
 
@@ -133,15 +146,23 @@ class NeedDocument(BaseModel):
         remaining_hours: int,
         district_name: str | None,
         street_name: str | None,
+        province_name: str | None = None,
+        city_name: str | None = None,
     ) -> NeedDocument:
         """Build the document from the public projection, reading only ``PUBLIC_KEYS``.
 
         ``public`` is the ``NeedPublic`` model or its dump; the remaining amounts and region
-        names come from the caller because the projection does not carry them.
+        names come from the caller because the projection does not carry them. Of each goods
+        line only its item is kept: quantities and values are not searched.
         """
         if isinstance(public, BaseModel):
             public = public.model_dump(include=set(PUBLIC_KEYS))
         values = {key: public[key] for key in PUBLIC_KEYS}
+        values["service_type"] = values["service_type"] or ""
+        goods = values.pop("goods") or []
+        items = tuple(
+            str(line["item"] if isinstance(line, Mapping) else line.item) for line in goods
+        )
         try:
             levels = region_levels(str(values["region_code"]))
         except InvalidRegionCode as exc:
@@ -149,6 +170,9 @@ class NeedDocument(BaseModel):
         return cls(
             **values,
             **levels,
+            goods_items=items,
+            province_name=province_name,
+            city_name=city_name,
             district_name=district_name,
             street_name=street_name,
             remaining_fen=remaining_fen,

@@ -16,15 +16,21 @@ refusal surfaces as ``SearchUnavailable``. Readers take a fresh searcher per que
 after each commit, so they never wait for a writer. All tantivy calls run in a worker thread.
 
 Text is analysed in Python (``search.chinese``) and indexed as space-separated tokens with
-tantivy's ``whitespace`` tokenizer; filters, facets and sorts use fast fields; facet counts come
-from tantivy's terms aggregation over the whole filtered set, which costs well under a
-millisecond on 100,000 needs. Multi-key sorts (urgent first, then deadline) are single integer
-keys computed at indexing time, because tantivy orders by one fast field.
+tantivy's ``whitespace`` tokenizer (fields and scoring: ``search.embedded_query``); filters,
+facets and sorts use fast fields; facet counts come from tantivy's terms aggregation over the
+whole filtered set, which costs well under a millisecond on 100,000 needs. Multi-key sorts
+(urgent first, then deadline) are single integer keys computed at indexing time, because
+tantivy orders by one fast field.
+
+The thesaurus expands queries only, so changing it needs no reindex: ``set_thesaurus`` writes
+``THESAURUS.json`` beside CURRENT, and every instance reloads it when its stamp changes, as it
+follows CURRENT. Without the file, the built-in thesaurus applies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -34,25 +40,34 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import tantivy
 
-from search.chinese import index_text, index_text_cached
+from matching.thesaurus import Relation, Thesaurus
 from search.documents import NeedDocument
-from search.highlight import STORY_CROP, highlight
+from search.embedded_query import (
+    SCHEMA,
+    TEXT_FIELDS,
+    IndexLexicon,
+    build_query,
+    sort_keys,
+    to_tantivy,
+)
+from search.expansion import Expander
+from search.highlight import search_hit
 from search.index import (
-    Highlights,
-    SearchHit,
     SearchIndex,
     SearchQuery,
     SearchResult,
     SearchUnavailable,
 )
-from search.plan import Plan, make_plan
+from search.plan import Plan, Term, builtin_expander, did_you_mean, make_plan, with_fallbacks
+
+__all__ = ["SCHEMA", "TEXT_FIELDS", "EmbeddedIndex", "sort_keys", "to_tantivy"]
 
 log = logging.getLogger(__name__)
 
@@ -62,19 +77,8 @@ POINTER = "CURRENT"
 GENERATION_PREFIX = "gen-"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
-#: Searched text fields and their weight in relevance.
-TEXT_FIELDS: dict[str, float] = {"title_t": 3.0, "label_t": 2.0, "place_t": 2.0, "story_t": 1.0}
-#: Exact-value fields: filters and facets.
-KEYWORD_FIELDS = (
-    "category",
-    "kind",
-    "urgency",
-    "status",
-    "province_code",
-    "city_code",
-    "district_code",
-    "street_code",
-)
+#: The thesaurus in force, written by ``set_thesaurus`` beside CURRENT for every process.
+THESAURUS_FILE = "THESAURUS.json"
 #: Sort keys: (fast field, order); relevance orders by score.
 SORT_FIELDS: dict[str, tuple[str, tantivy.Order] | None] = {
     "relevance": None,
@@ -83,154 +87,10 @@ SORT_FIELDS: dict[str, tuple[str, tantivy.Order] | None] = {
     "newest": ("sort_newest", tantivy.Order.Desc),
     "remaining": ("sort_remaining", tantivy.Order.Desc),
 }
-_INT_FIELDS = (
-    "remaining_fen",
-    "deadline_day",
-    "sort_urgency",
-    "sort_deadline",
-    "sort_newest",
-    "sort_remaining",
-)
-_U32 = 2**32 - 1
-_U20 = 2**20 - 1
 
 #: How long a writer waits for another process's writer lock (tries x wait).
 _LOCK_ATTEMPTS = 50
 _LOCK_WAIT_S = 0.1
-
-
-def build_schema() -> tantivy.Schema:
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("id", stored=False, fast=True, tokenizer_name="raw")
-    for name in TEXT_FIELDS:
-        # Positions are useless here: search-mode tokens overlap, so no phrase queries.
-        builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
-    for name in KEYWORD_FIELDS:
-        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
-    for name in _INT_FIELDS:
-        builder.add_integer_field(name, indexed=True, fast=True)
-    builder.add_bytes_field("doc", stored=True)
-    return builder.build()
-
-
-SCHEMA = build_schema()
-
-
-def sort_keys(doc: NeedDocument) -> dict[str, int]:
-    """Integer keys that order like the multi-key sorts, newest first among equals.
-
-    deadline: day << 32 | (newest first); urgency: (urgent 0, else 1) << 52 | deadline key;
-    remaining: fen << 20 | hours. Each part is clamped to its bits.
-    """
-    published = min(max(doc.published_ts, 0), _U32)
-    deadline_day = doc.deadline.toordinal()
-    by_deadline = (deadline_day << 32) | (_U32 - published)
-    urgent = 0 if doc.urgency == "urgent" else 1
-    return {
-        "deadline_day": deadline_day,
-        "sort_deadline": by_deadline,
-        "sort_urgency": (urgent << 52) | by_deadline,
-        "sort_newest": published,
-        "sort_remaining": (min(doc.remaining_fen, 2**42 - 1) << 20)
-        | min(doc.remaining_hours, _U20),
-    }
-
-
-def to_tantivy(doc: NeedDocument) -> tantivy.Document:
-    """The indexed form of a document; the document itself is stored as JSON beside it."""
-    out = tantivy.Document()
-    out.add_text("id", doc.id)
-    texts = doc.search_texts()
-    out.add_text("title_t", index_text(texts["title"]))
-    out.add_text("story_t", index_text(texts["story"]))
-    # Labels and region names repeat across needs: analysed once each.
-    out.add_text("label_t", index_text_cached(texts["labels"]))
-    out.add_text("place_t", index_text_cached(texts["places"]))
-    for name in KEYWORD_FIELDS:
-        value = getattr(doc, name)
-        if value is not None:
-            out.add_text(name, str(value))
-    out.add_integer("remaining_fen", doc.remaining_fen)
-    for name, value in sort_keys(doc).items():
-        out.add_integer(name, value)
-    out.add_bytes("doc", doc.model_dump_json().encode())
-    return out
-
-
-#: Most index terms a prefix expands to, per field, the most frequent first.
-MAX_PREFIX_TERMS = 100
-
-
-def _prefix_terms(searcher: tantivy.Searcher, field_name: str, prefix: str) -> list[str]:
-    """Index terms that start with ``prefix`` (itself excluded), most frequent first.
-
-    Read from the term dictionary (tens of µs); a regex query would compile an automaton for
-    every field of every query, about 0.5 ms each.
-    """
-    found = searcher.terms_with_prefix(field_name, prefix)
-    found.sort(key=lambda pair: -pair[1])
-    return [term for term, _ in found if term != prefix][:MAX_PREFIX_TERMS]
-
-
-def _text_query(plan: Plan, searcher: tantivy.Searcher) -> tantivy.Query | None:
-    """Every word must match in some field: exactly, or as a prefix, or within one typo."""
-    if not plan.terms:
-        return None
-    Q, should = tantivy.Query, tantivy.Occur.Should
-    groups = []
-    for term in plan.terms:
-        alternatives = []
-        for name, boost in TEXT_FIELDS.items():
-            exact = Q.term_query(SCHEMA, name, term.text)
-            alternatives.append((should, Q.boost_query(exact, boost)))
-            if term.prefix and (longer := _prefix_terms(searcher, name, term.text)):
-                prefix = Q.term_set_query(SCHEMA, name, longer)
-                alternatives.append((should, Q.boost_query(prefix, boost * 0.5)))
-            if term.fuzzy:
-                fuzzy = Q.fuzzy_term_query(SCHEMA, name, term.text, distance=1)
-                alternatives.append((should, Q.boost_query(fuzzy, boost * 0.5)))
-        groups.append((tantivy.Occur.Must, Q.boolean_query(alternatives)))
-    return Q.boolean_query(groups)
-
-
-def _filter_query(plan: Plan) -> tantivy.Query | None:
-    """The filters, all required, scoring nothing so they never sway relevance."""
-    Q = tantivy.Query
-    clauses: list[tantivy.Query] = []
-    if plan.region:
-        clauses.append(Q.term_query(SCHEMA, plan.region[0], plan.region[1]))
-    for name in ("category", "kind", "urgency", "status"):
-        values: tuple[str, ...] = getattr(plan, name)
-        if len(values) == 1:
-            clauses.append(Q.term_query(SCHEMA, name, values[0]))
-        elif values:
-            clauses.append(Q.term_set_query(SCHEMA, name, list(values)))
-    if plan.min_remaining is not None or plan.max_remaining is not None:
-        clauses.append(
-            Q.range_query(
-                SCHEMA,
-                "remaining_fen",
-                tantivy.FieldType.Integer,
-                plan.min_remaining,
-                plan.max_remaining,
-            )
-        )
-    if plan.deadline_before is not None:
-        day = plan.deadline_before.toordinal()
-        clauses.append(Q.range_query(SCHEMA, "deadline_day", tantivy.FieldType.Integer, None, day))
-    if not clauses:
-        return None
-    combined = Q.boolean_query([(tantivy.Occur.Must, c) for c in clauses])
-    return Q.const_score_query(combined, 0.0)
-
-
-def build_query(plan: Plan, searcher: tantivy.Searcher) -> tantivy.Query:
-    text, filters = _text_query(plan, searcher), _filter_query(plan)
-    if text is not None and filters is not None:
-        return tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, text), (tantivy.Occur.Must, filters)]
-        )
-    return text or filters or tantivy.Query.all_query()
 
 
 def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> NeedDocument:
@@ -255,6 +115,23 @@ def _engine_errors(what: str) -> Iterator[None]:
             raise
         log.error("search index %s panicked: %s", what, exc)
         raise SearchUnavailable() from exc
+
+
+def _read_thesaurus(path: Path) -> Thesaurus:
+    raw = json.loads(path.read_text("utf-8"))["expansions"]
+    return Thesaurus(
+        {term: {t: Relation(r) for t, r in targets.items()} for term, targets in raw.items()}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    total: int
+    docs: list[NeedDocument]
+    facets: dict[str, dict[str, int]]
+    #: The terms as searched, with their fallbacks, for highlighting.
+    terms: tuple[Term, ...]
+    suggestion: str | None
 
 
 @dataclass(eq=False)
@@ -286,6 +163,8 @@ class EmbeddedIndex(SearchIndex):
         self._write_lock = asyncio.Lock()
         self._open_lock = threading.Lock()
         self._retired = False
+        self._expanding: Expander | None = None
+        self._thesaurus_stamp: tuple[int, int] | None = None
         #: Ids written so far, for an index from build_aside only: it starts empty and no one
         #: else writes it, so an id not in here needs no delete before its add (half the cost
         #: of a bulk load).
@@ -470,25 +349,24 @@ class EmbeddedIndex(SearchIndex):
         await self._write("clear", lambda writer: writer.delete_all_documents())
 
     async def search(self, query: SearchQuery) -> SearchResult:
-        plan = make_plan(query)  # InvalidQuery escapes before any engine work
-        total, docs, facets = await self._run("search", lambda: self._search(plan))
-        hits = [
-            SearchHit(
-                document=doc,
-                highlights=Highlights(
-                    title=highlight(doc.title, plan.terms),
-                    story=highlight(doc.story, plan.terms, crop=STORY_CROP),
-                ),
-            )
-            for doc in docs
-        ]
+        expander = self._expander()
+        plan = make_plan(query, expander)  # InvalidQuery escapes before any engine work
+        found = await self._run("search", lambda: self._search(plan, expander))
+        hits = [search_hit(doc, found.terms) for doc in found.docs]
         return SearchResult(
-            hits=hits, total=total, facets=facets, page=query.page, per_page=query.per_page
+            hits=hits,
+            total=found.total,
+            facets=found.facets,
+            page=query.page,
+            per_page=query.per_page,
+            suggestion=found.suggestion,
         )
 
-    def _search(self, plan: Plan) -> tuple[int, list[NeedDocument], dict[str, dict[str, int]]]:
+    def _search(self, plan: Plan, expander: Expander) -> _Found:
         searcher = self._live().index.searcher()
-        query = build_query(plan, searcher)
+        lexicon = IndexLexicon(searcher)
+        plan = replace(plan, terms=with_fallbacks(plan.terms, lexicon, expander))
+        query = build_query(plan, searcher, lexicon)
         docs: list[NeedDocument] = []
         if plan.offset < searcher.num_docs:
             order = SORT_FIELDS[plan.sort]
@@ -516,7 +394,44 @@ class EmbeddedIndex(SearchIndex):
             for name in plan.facets:
                 buckets = counted.get(name, {}).get("buckets", [])
                 facets[name] = {str(b["key"]): int(b["doc_count"]) for b in buckets}
-        return total, docs, facets
+        offer = did_you_mean(plan.terms, lexicon) if total == 0 else None
+        return _Found(total, docs, facets, plan.terms, offer)
+
+    # -- the thesaurus -------------------------------------------------------------------
+
+    def _expander(self) -> Expander:
+        """The thesaurus in force: THESAURUS.json when written, else the built-in one."""
+        path = self._root / THESAURUS_FILE
+        try:
+            st = path.stat()
+            stamp: tuple[int, int] | None = (st.st_ino, st.st_mtime_ns)
+        except OSError:
+            stamp = None
+        if self._expanding is None or stamp != self._thesaurus_stamp:
+            expander = builtin_expander()
+            if stamp is not None:
+                try:
+                    expander = Expander(_read_thesaurus(path))
+                except (OSError, ValueError) as exc:
+                    log.warning("search thesaurus %s unreadable, built-in used: %s", path, exc)
+            self._expanding, self._thesaurus_stamp = expander, stamp
+        return self._expanding
+
+    async def set_thesaurus(self, thesaurus: Thesaurus) -> None:
+        """Write the thesaurus beside CURRENT (atomically); every instance picks it up."""
+        body = json.dumps(
+            {"expansions": {term: dict(targets) for term, targets in thesaurus.expansions.items()}},
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+        def write() -> None:
+            self._root.mkdir(parents=True, exist_ok=True)
+            tmp = self._root / f"{THESAURUS_FILE}.{secrets.token_hex(4)}.tmp"
+            tmp.write_text(body, "utf-8")
+            os.replace(tmp, self._root / THESAURUS_FILE)
+
+        await self._run("set_thesaurus", write)
 
     async def apply_settings(self) -> None:
         """Open (or create) the live generation; the schema itself is code."""

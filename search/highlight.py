@@ -14,7 +14,9 @@ import unicodedata
 from collections.abc import Sequence
 
 from search.chinese import is_latin_or_digits, to_simplified
-from search.plan import Term
+from search.documents import NeedDocument
+from search.index import Highlights, SearchHit
+from search.plan import FormKind, Term
 
 #: Characters of story shown around the first match.
 STORY_CROP = 120
@@ -68,30 +70,35 @@ def within_one_edit(a: str, b: str) -> bool:
 
 
 def match_spans(folded: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
-    """Sorted, merged (start, end) spans of ``folded`` that the terms match.
+    """Sorted, merged (start, end) spans of ``folded`` that the terms match, in any of their
+    forms: as typed, through the thesaurus (血透 marks 血液透析) or corrected (学废 marks 学费).
 
-    Chinese words match anywhere (透析 inside 肾透析); Latin and digit words match whole runs
+    Chinese forms match anywhere (透析 inside 肾透析); Latin and digit words match whole runs
     only (ct not inside doctor, 3000 not inside 30000), or a run they start, or one typo away.
     """
     spans: list[tuple[int, int]] = []
     runs: list[re.Match[str]] | None = None
     for term in terms:
-        if is_latin_or_digits(term.text):
-            if runs is None:
-                runs = list(_ALNUM_RUN.finditer(folded))
-            for run in runs:
-                word = run.group()
-                if (
-                    word == term.text
-                    or (term.prefix and word.startswith(term.text))
-                    or (term.fuzzy and within_one_edit(word, term.text))
-                ):
-                    spans.append(run.span())
-            continue
-        start = folded.find(term.text)
-        while start != -1:
-            spans.append((start, start + len(term.text)))
-            start = folded.find(term.text, start + 1)
+        for form, text in ((f, t) for f in term.forms() for t in f.marks):
+            if not text:
+                continue
+            if is_latin_or_digits(text):
+                if runs is None:
+                    runs = list(_ALNUM_RUN.finditer(folded))
+                exact = form.kind == FormKind.exact
+                for run in runs:
+                    word = run.group()
+                    if (
+                        word == text
+                        or (exact and term.prefix and word.startswith(text))
+                        or (exact and term.fuzzy and within_one_edit(word, text))
+                    ):
+                        spans.append(run.span())
+                continue
+            start = folded.find(text)
+            while start != -1:
+                spans.append((start, start + len(text)))
+                start = folded.find(text, start + 1)
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -132,3 +139,14 @@ def highlight(text: str, terms: Sequence[Term], crop: int | None = None) -> str:
     start = max(0, end - crop)
     body = render(text, spans, start, end)
     return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(text) else "")
+
+
+def search_hit(doc: NeedDocument, terms: Sequence[Term]) -> SearchHit:
+    """A need as a search returns it: its title marked, its story marked and cropped."""
+    return SearchHit(
+        document=doc,
+        highlights=Highlights(
+            title=highlight(doc.title, terms),
+            story=highlight(doc.story, terms, crop=STORY_CROP),
+        ),
+    )

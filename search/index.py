@@ -22,6 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
+from matching.thesaurus import Thesaurus
 from matching.vocabulary import NeedCategory, NeedKind, Urgency
 from search.documents import NeedDocument, StatusName
 
@@ -180,6 +181,9 @@ class SearchResult(BaseModel):
     facets: dict[str, dict[str, int]]
     page: int
     per_page: int
+    #: When nothing matched: the query with its unknown words replaced by words that are in
+    #: some need ("did you mean"), or ``None``.
+    suggestion: str | None = None
 
 
 class SearchIndex(ABC):
@@ -204,6 +208,10 @@ class SearchIndex(ABC):
     @abstractmethod
     async def apply_settings(self) -> None:
         """Create the index if needed and (re)apply its settings; safe to call on every start."""
+
+    @abstractmethod
+    async def set_thesaurus(self, thesaurus: Thesaurus) -> None:
+        """Expand queries with this thesaurus from now on, in every process using the index."""
 
     @abstractmethod
     async def health(self) -> bool:

@@ -2,17 +2,31 @@
 
 Both engines must find the same needs for the same query. So the Chinese analysis is ours,
 not Meilisearch's: each document carries, beside its display fields, ``*_terms`` fields with
-the Simplified, jieba search-mode tokens of its title, labels, places and story (built by
-``search.chinese`` exactly as the embedded engine indexes them), and only those fields are
-searchable. Meilisearch's own segmenter (jieba-rs in its default mode) would index 肾透析 as
-one word, and 透析 would not find it; 醫療 would not find 医疗 either. The query sent is our
-precise-mode words, Simplified, joined by spaces, with ``matchingStrategy: all`` (every word
-must match, as on the embedded engine). Filters and sorts use the same plan (``search.plan``).
+the Simplified, jieba search-mode tokens of its title, goods and service, labels, places and
+story (built by ``search.chinese`` exactly as the embedded engine indexes them), and only those
+fields are searchable. Meilisearch's own segmenter (jieba-rs in its default mode) would index
+肾透析 as one word, and 透析 would not find it; 醫療 would not find 医疗 either. Its
+``dictionary`` setting holds the thesaurus's words so that it keeps 护理床 whole as we do.
+Filters and sorts use the same plan (``search.plan``).
 
-Highlighting uses Meilisearch's ``_formatted`` title and cropped story, with private-use
-characters as tags so that the text can be HTML-escaped before the tags become ``<mark>``;
-where Meilisearch marked nothing (it matched on the ``*_terms`` fields), ``search.highlight``
-marks the original text as the embedded engine does.
+The query sent is the plan's terms, Simplified, joined by spaces, with ``matchingStrategy:
+last`` (needs matching every term first, then fewer, dropping terms from the end):
+
+- the thesaurus is Meilisearch's ``synonyms`` setting (``set_thesaurus``), so a term is sent
+  as typed and Meilisearch expands it; one-way entries stay one-way there;
+- typos: Meilisearch's typo tolerance counts letters and knows nothing of Chinese, so a term
+  typed as pieces that form no word (论椅) is sent as its correction among the thesaurus's
+  words when there is one (轮椅), else as its pinyin key (``lunyi``), which matches the
+  ``pinyin_terms`` attribute holding the keys of every word of the need (typo tolerance is off
+  there: one letter off in a key is another sound).
+
+What differs from the embedded engine, by construction: "last" drops terms from the end, so a
+need matching only a later term of several is not found (the embedded engine finds it, ranked
+below); a correction is sought among the thesaurus's words, not the index's; and the
+"common word" rule of the embedded engine has no equivalent.
+
+Highlighting is ours (``search.highlight``) on both engines, so synonym and typo matches are
+marked alike; Meilisearch's own highlighting knows neither our tokens nor our corrections.
 
 Errors: connection failures, timeouts, 5xx and failed tasks raise ``SearchUnavailable``;
 an invalid filter or sort (which the plan should have caught) raises ``InvalidQuery``.
@@ -20,12 +34,13 @@ an invalid filter or sort (which the plan should have caught) raises ``InvalidQu
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,32 +56,45 @@ from meilisearch_python_sdk.models.settings import (
 )
 from meilisearch_python_sdk.models.task import TaskInfo
 
-from search.chinese import index_text
+from matching.thesaurus import Relation, Thesaurus, builtin
+from search.chinese import domain_words, index_tokens
 from search.documents import NeedDocument
-from search.highlight import STORY_CROP, highlight
+from search.expansion import Expander
+from search.highlight import search_hit
 from search.index import (
     SORTS,
-    Highlights,
     InvalidQuery,
-    SearchHit,
     SearchIndex,
     SearchQuery,
     SearchResult,
     SearchUnavailable,
 )
-from search.plan import Plan, Term, make_plan
+from search.plan import (
+    Plan,
+    Term,
+    builtin_expander,
+    did_you_mean,
+    make_plan,
+    make_terms,
+    with_fallbacks,
+)
+from search.typos import correctable, pinyin_key, pinyin_keys
 
 log = logging.getLogger(__name__)
 
-#: Highlight tags: private-use characters that no need text contains (they are stripped from
-#: documents), so the formatted text can be escaped first and tagged afterwards.
-PRE_TAG, POST_TAG = "\ue000", "\ue001"
-_TAGS = re.compile("[\ue000\ue001]")
-#: Words (not characters) of story Meilisearch keeps around a match; ≈ STORY_CROP characters.
-CROP_WORDS = 60
-
 DOCUMENT_FIELDS = list(NeedDocument.model_fields)
-SEARCHABLE = ["title_terms", "label_terms", "place_terms", "story_terms"]
+#: In order of importance (Meilisearch's ``attribute`` rule), as the embedded engine weighs.
+TERM_FIELDS = {
+    "title_terms": "title",
+    "item_terms": "items",
+    "label_terms": "labels",
+    "place_terms": "places",
+    "story_terms": "story",
+}
+PINYIN_FIELD = "pinyin_terms"
+SEARCHABLE = [*TERM_FIELDS, PINYIN_FIELD]
+#: How often a process re-reads the synonyms another process may have changed.
+THESAURUS_TTL_S = 60.0
 FILTERABLE = [
     "province_code",
     "city_code",
@@ -98,7 +126,8 @@ SETTINGS = MeilisearchSettings(
     localized_attributes=[
         LocalizedAttributes(locales=["zho"], attribute_patterns=["title", "story", "*_terms"])
     ],
-    typo_tolerance=TypoTolerance(enabled=True),
+    typo_tolerance=TypoTolerance(enabled=True, disable_on_attributes=[PINYIN_FIELD]),
+    dictionary=domain_words(),
     faceting=Faceting(max_values_per_facet=1000),
     # totalHits is exact only up to this many; the need hall needs the true total.
     pagination=Pagination(max_total_hits=1_000_000),
@@ -106,15 +135,13 @@ SETTINGS = MeilisearchSettings(
 
 
 def to_meili(doc: NeedDocument) -> dict[str, Any]:
-    """The document as sent: its fields, the analysed ``*_terms``, and numeric sort keys."""
+    """The document as sent: its fields, the analysed ``*_terms``, pinyin keys, sort keys."""
     body = doc.model_dump(mode="json")
-    body["title"] = _TAGS.sub("", doc.title)
-    body["story"] = _TAGS.sub("", doc.story)
     texts = doc.search_texts()
-    body["title_terms"] = index_text(texts["title"])
-    body["label_terms"] = index_text(texts["labels"])
-    body["place_terms"] = index_text(texts["places"])
-    body["story_terms"] = index_text(texts["story"])
+    tokens = {name: index_tokens(texts[part]) for name, part in TERM_FIELDS.items()}
+    for name, field_tokens in tokens.items():
+        body[name] = " ".join(field_tokens)
+    body[PINYIN_FIELD] = " ".join(pinyin_keys(t for ts in tokens.values() for t in ts))
     body["urgency_rank"] = 0 if doc.urgency == "urgent" else 1
     body["deadline_day"] = doc.deadline.toordinal()
     body["published_ts"] = doc.published_ts
@@ -146,18 +173,25 @@ def meili_filter(plan: Plan) -> list[str]:
     return parts
 
 
+def query_word(term: Term) -> str:
+    """How one term is sent: as typed; a run that is no word as its correction or its key."""
+    if not term.merged:
+        return term.text
+    if term.fallbacks:
+        return term.fallbacks[0].text
+    return pinyin_key(term.text) if correctable(term.text) else term.text
+
+
 def meili_query(plan: Plan) -> str:
-    return " ".join(term.text for term in plan.terms)
+    return " ".join(query_word(term) for term in plan.terms)
 
 
-def formatted_highlight(
-    formatted: Any, original: str, terms: Sequence[Term], crop: int | None = None
-) -> str:
-    """Meilisearch's formatted text, escaped, its tags made ``<mark>``; ours if it marked none."""
-    if isinstance(formatted, str) and PRE_TAG in formatted:
-        escaped = html.escape(formatted)
-        return escaped.replace(PRE_TAG, "<mark>").replace(POST_TAG, "</mark>")
-    return highlight(original, terms, crop=crop)
+def _thesaurus_from(synonyms: dict[str, list[str]] | None) -> Thesaurus | None:
+    if not synonyms:
+        return None
+    return Thesaurus(
+        {t: dict.fromkeys(targets, Relation.synonym) for t, targets in synonyms.items()}
+    )
 
 
 class _IndexMissing(Exception):
@@ -203,6 +237,9 @@ class MeiliIndex(SearchIndex):
         self._client = client or AsyncClient(url, api_key, timeout=timeout_s)
         self._task_timeout_ms = task_timeout_ms
         self._url, self._api_key = url, api_key
+        #: The thesaurus in force and when it was read from the server (None: not yet).
+        self._expanding: Expander | None = None
+        self._read_at = 0.0
 
     @property
     def _index(self) -> Any:
@@ -214,9 +251,43 @@ class MeiliIndex(SearchIndex):
         )
 
     async def apply_settings(self) -> None:
+        """The settings, and the synonyms in force (the server's, or else the built-in ones:
+        the backend pushes admins' changes with ``set_thesaurus``)."""
         async with _errors("apply_settings"):
             index = await self._client.get_or_create_index(self.uid, primary_key="id")
             await self._wait(await index.update_settings(SETTINGS))
+        if await self._server_thesaurus() is None:
+            await self.set_thesaurus(
+                self._expanding.thesaurus if self._expanding is not None else builtin()
+            )
+
+    async def set_thesaurus(self, thesaurus: Thesaurus) -> None:
+        async with _errors("set_thesaurus"):
+            await self._wait(await self._index.update_synonyms(thesaurus.synonyms()))
+        self._expanding, self._read_at = Expander(thesaurus), time.monotonic()
+
+    async def _server_thesaurus(self) -> Thesaurus | None:
+        try:
+            async with _errors("synonyms"):
+                found = _thesaurus_from(await self._index.get_synonyms())
+        except _IndexMissing:
+            return None
+        if found is not None:
+            self._expanding, self._read_at = Expander(found), time.monotonic()
+        return found
+
+    async def _expander(self) -> Expander:
+        """The synonyms in force, re-read now and then: another process may have changed them."""
+        if self._expanding is None or time.monotonic() - self._read_at > THESAURUS_TTL_S:
+            self._read_at = time.monotonic()
+            try:
+                if await self._server_thesaurus() is None and self._expanding is None:
+                    self._expanding = builtin_expander()
+            except SearchUnavailable:
+                if self._expanding is None:
+                    raise
+        assert self._expanding is not None
+        return self._expanding
 
     async def upsert(self, docs: Sequence[NeedDocument]) -> None:
         if not docs:
@@ -243,7 +314,12 @@ class MeiliIndex(SearchIndex):
             return
 
     async def search(self, query: SearchQuery) -> SearchResult:
-        plan = make_plan(query)
+        plan = make_plan(query)  # InvalidQuery escapes before any engine work
+        expander = await self._expander()
+        if expander is not builtin_expander():
+            plan = replace(plan, terms=make_terms(query.q, expander))
+        terms = with_fallbacks(plan.terms, expander.lexicon, expander)
+        plan = replace(plan, terms=terms)
         facets: dict[str, dict[str, int]] = {name: {} for name in plan.facets}
         try:
             async with _errors("search"):
@@ -255,13 +331,7 @@ class MeiliIndex(SearchIndex):
                     facets=list(plan.facets) or None,
                     sort=SORT_RULES[plan.sort],
                     attributes_to_retrieve=DOCUMENT_FIELDS,
-                    attributes_to_highlight=["title", "story"],
-                    attributes_to_crop=["story"],
-                    crop_length=CROP_WORDS,
-                    crop_marker="…",
-                    highlight_pre_tag=PRE_TAG,
-                    highlight_post_tag=POST_TAG,
-                    matching_strategy="all",
+                    matching_strategy="last",
                     locales=["zho"],
                 )
         except _IndexMissing:
@@ -271,24 +341,15 @@ class MeiliIndex(SearchIndex):
         for name, counts in (found.facet_distribution or {}).items():
             if name in facets:
                 facets[name] = {str(value): int(count) for value, count in counts.items()}
-        hits = []
-        for hit in found.hits:
-            doc = from_meili(hit)
-            formatted = hit.get("_formatted") or {}
-            hits.append(
-                SearchHit(
-                    document=doc,
-                    highlights=Highlights(
-                        title=formatted_highlight(formatted.get("title"), doc.title, plan.terms),
-                        story=formatted_highlight(
-                            formatted.get("story"), doc.story, plan.terms, crop=STORY_CROP
-                        ),
-                    ),
-                )
-            )
+        hits = [search_hit(from_meili(hit), terms) for hit in found.hits]
         total = found.total_hits if found.total_hits is not None else len(hits)
         return SearchResult(
-            hits=hits, total=total, facets=facets, page=query.page, per_page=query.per_page
+            hits=hits,
+            total=total,
+            facets=facets,
+            page=query.page,
+            per_page=query.per_page,
+            suggestion=did_you_mean(terms, expander.lexicon) if total == 0 else None,
         )
 
     async def health(self) -> bool:
@@ -330,6 +391,9 @@ class MeiliIndex(SearchIndex):
             task_timeout_ms=self._task_timeout_ms,
             client=self._client,
         )
+        # The new index starts with the synonyms in force here (admins' edits included), not
+        # the built-in ones a brand-new index would get.
+        aside._expanding = await self._expander()
         await aside.discard()
         await aside.apply_settings()
         return aside

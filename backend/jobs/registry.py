@@ -25,6 +25,7 @@ JOB_MODULES = (
     "backend.ledger.jobs",
     "backend.donations.jobs",
     "backend.jobs.jobs",
+    "backend.thesaurus.jobs",
 )
 
 

@@ -23,7 +23,10 @@ class NeedsApiController(Controller):
         description=(
             "参数：q, region, category, kind, urgency, status, min_remaining, max_remaining, "
             "deadline_before, sort (relevance|urgency|deadline|newest|remaining), page, per_page。"
-            "返回 {hits, total, facets, page, per_page}。"
+            "检索词按同义词表扩展（血透→透析、助学→教育），容忍一个错字（学废→学费），"
+            "多个词时部分匹配的结果排在全部匹配之后。"
+            "返回 {hits, total, facets, page, per_page, suggestion}；没有结果时 suggestion 给出"
+            "“您是不是要找”的检索词（否则为 null）。"
         ),
     )
     async def search(self, request: Request[Any, Any, Any]) -> SearchResult:

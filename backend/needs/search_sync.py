@@ -73,14 +73,8 @@ async def documents_for(rows: list[dict[str, Any]]) -> list[NeedDocument]:
     from search.documents import region_levels
 
     levels = {row["public_id"]: region_levels(row["region_code"]) for row in rows}
-    names = await _region_names(
-        {
-            code
-            for lv in levels.values()
-            for code in (lv["district_code"], lv["street_code"])
-            if code
-        }
-    )
+    # Every level's name, province to street: a charity may type any of them.
+    names = await _region_names({code for lv in levels.values() for code in lv.values() if code})
     documents = []
     for row in rows:
         public = await to_public(row)
@@ -91,6 +85,8 @@ async def documents_for(rows: list[dict[str, Any]]) -> list[NeedDocument]:
                 public,
                 remaining_fen=remaining_fen,
                 remaining_hours=remaining_hours,
+                province_name=names.get(level["province_code"] or ""),
+                city_name=names.get(level["city_code"] or ""),
                 district_name=names.get(level["district_code"] or ""),
                 street_name=names.get(level["street_code"] or ""),
             )

@@ -12,14 +12,18 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 
+from matching.anonymiser.dates import find_dates
+from matching.anonymiser.latin import ALLOWED_LATIN
 from matching.anonymiser.model import REPLACEMENTS, Finding
-from matching.anonymiser.text import is_luhn, is_resident_id, valid_date
+from matching.anonymiser.text import is_luhn, is_resident_id
 
 _ID = re.compile(r"(?<!\d)\d(?:[ \t\-]{0,2}\d){16}[ \t\-]{0,2}[0-9Xx](?![0-9])")
 _MOBILE = re.compile(
     r"(?<![\d+])(?:(?:\+\s?|00)86[\s\-]{0,3}|[(（]\s*\+?86\s*[)）][\s\-]{0,3}|86[\s\-]{0,3})?"
     r"1[3-9]\d[\s\-]{0,3}\d{4}[\s\-]{0,3}\d{4}(?!\d)"
 )
+#: Taiwan mobiles: 0912-345-678.
+_TW_MOBILE = re.compile(r"(?<![\d+])09\d{2}[\s\-]?\d{3}[\s\-]?\d{3}(?!\d)")
 _LANDLINE = re.compile(
     r"(?<![\d+])(?:[(（]\s*0\d{2,3}\s*[)）]|0\d{2,3})[\s\-]{0,3}[1-9]\d{2,3}[\s\-]?\d{4}(?!\d)"
 )
@@ -42,12 +46,6 @@ _WECHAT = re.compile(
 _QQ = re.compile(
     r"(?:(?<![A-Za-z])[Qq][Qq]|扣扣)(?:号码|号)?\s*(?:[:：]|是|为)?\s*([1-9]\d{4,11})(?!\d)"
 )
-_DATE = re.compile(
-    r"(?<!\d)((?:18|19|20)\d{2})\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
-    r"|([-./])\s*(\d{1,2})\s*\4\s*(\d{1,2}))(?!\d)"
-)
-_BIRTH_BEFORE = re.compile(r"(?:出生|生于|生日)(?:日期|年月日|时间|于)?\s*(?:[:：]|为|是|在)?\s*$")
-_BIRTH_AFTER = re.compile(r"\s*(?:出生|生(?![病活产意存效育命]))")
 
 
 def _finding(kind: str, start: int, end: int, reason: str) -> Finding:
@@ -64,9 +62,57 @@ def find_id_numbers(folded: str) -> Iterator[Finding]:
             yield _finding("id_number", *match.span(), "疑似身份证号（校验位与出生日期有效）")
 
 
+#: A disability (残疾人证) or other certificate number: the holder's ID and one or two digits.
+_CERTIFICATE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx])[ \t\-]?(\d{1,2})(?![0-9])")
+#: 1201071978****2876, 139****5678, 6222 **** **** 1234: a number with its middle hidden still
+#: shows enough of it (and its tail finds every need of the household in the search).
+_MASKED = re.compile(
+    r"(?<![0-9A-Za-z])\d[\d \-]{0,16}[*＊×#]{2,14}(?:[\d \-]{0,10}\d)?(?![0-9])"
+    r"|(?<![0-9A-Za-z])[*＊×#]{3,14}[ \-]?\d{3,8}(?![0-9])"
+)
+#: Passport (E12345678), Hong Kong ID (A123456(7)), Taiwan ID (A123456789) numbers.
+_FOREIGN_ID = re.compile(
+    r"(?<![0-9A-Za-z])(?:[A-Z]{1,2}\d{6}\s?[(（]?[0-9A]?[)）]?|[A-Z][12]\d{8}|[EGDSPH]\d{8})"
+    r"(?![0-9A-Za-z])"
+)
+
+
+#: 尾号2876, 后四位1903: the tail of some number, which finds the household in a search.
+_TAIL = re.compile(
+    r"(?P<what>[\u4e00-\u9fff]{0,6}?)(?:尾号|尾数|后四位|末四位|后4位|末4位|后六位|后6位|末尾)"
+    r"(?:是|为|[:：])?\s*(?P<digits>[0-9Xx]{3,6})(?![0-9])"
+)
+_TAIL_KINDS = (("手机", "phone"), ("电话", "phone"), ("卡", "bank_card"), ("账", "bank_card"))
+
+
+def find_tails(folded: str) -> Iterator[Finding]:
+    for match in _TAIL.finditer(folded):
+        what = match.group("what")
+        kind = next((k for cue, k in _TAIL_KINDS if cue in what), "id_number")
+        yield _finding(kind, *match.span("digits"), "疑似号码尾号（位于“尾号”等提示词之后）")
+
+
+def find_certificates(folded: str) -> Iterator[Finding]:
+    for match in _CERTIFICATE.finditer(folded):
+        if is_resident_id(match.group(1).upper()):
+            yield _finding("certificate", *match.span(), "疑似证件号（身份证号加序号，如残疾人证）")
+
+
+def find_masked(folded: str) -> Iterator[Finding]:
+    for match in _MASKED.finditer(folded):
+        digits = sum(c.isdigit() for c in match.group())
+        if digits >= 3 and len(match.group().strip()) >= 7:
+            yield _finding("number", *match.span(), "疑似部分隐藏的证件、银行卡或电话号码")
+    for match in _FOREIGN_ID.finditer(folded):
+        if sum(c.isdigit() for c in match.group()) >= 6:
+            yield _finding("id_number", *match.span(), "疑似护照或港澳台身份证号")
+
+
 def find_phones(folded: str) -> Iterator[Finding]:
     for match in _MOBILE.finditer(folded):
         yield _finding("phone", *match.span(), "疑似手机号码")
+    for match in _TW_MOBILE.finditer(folded):
+        yield _finding("phone", *match.span(), "疑似手机号码（台湾地区格式）")
     for match in _LANDLINE.finditer(folded):
         yield _finding("landline", *match.span(), "疑似固定电话（含区号）")
     for match in _CUED_LOCAL.finditer(folded):
@@ -93,47 +139,57 @@ def find_contacts(folded: str) -> Iterator[Finding]:
         yield _finding("wechat", *match.span(1), "疑似微信号（位于“微信”等提示词之后）")
     for match in _QQ.finditer(folded):
         yield _finding("qq", *match.span(1), "疑似QQ号（位于“QQ”等提示词之后）")
+    for match in _URL.finditer(folded):
+        yield _finding("url", *match.span(), "疑似网址")
 
 
-def _date_of(match: re.Match[str]) -> dt.date | None:
-    year = int(match.group(1))
-    month = match.group(2) or match.group(5)
-    day = match.group(3) or match.group(6)
-    if not valid_date(year, int(month), int(day)):
-        return None
-    return dt.date(year, int(month), int(day))
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。；、）)]+"
+    r"|(?<![A-Za-z0-9@.])[A-Za-z0-9\-]{2,}(?:\.[A-Za-z0-9\-]{2,})*\.(?:com|cn|net|org|cc|me|top|vip)"
+    r"(?:/[^\s\u4e00-\u9fff，。；、）)]*)?(?![A-Za-z0-9])"
+)
+#: An account name written without a cue: letters with digits or an underscore (guzh_1990715,
+#: wxid_8k2m, zhang1985). Words of medicine and daily life that look alike are in ALLOWED_LATIN.
+_HANDLE = re.compile(r"(?<![A-Za-z0-9_@.\-])[A-Za-z][A-Za-z0-9_\-]{4,24}(?![A-Za-z0-9_@\-])")
 
 
-def find_birth_dates(folded: str, known_births: Iterable[dt.date] = ()) -> Iterator[Finding]:
-    """Exact dates said to be a birth, and any date equal to a known person's birthday.
+_CUED_HANDLE = re.compile(r"^(?:vx|wx|weixin|wechat|qq)[A-Za-z0-9]", re.IGNORECASE)
 
-    Other dates (diagnosis, job loss, the assistance granted) are what the need is about, so
-    only a date the sentence itself ties to a birth is removed, plus the birthday written in a
-    known ID number, which identifies its holder wherever it appears.
-    """
-    births = set(known_births)
-    for match in _DATE.finditer(folded):
-        date = _date_of(match)
-        if date is None:
+
+#: A display name is as good as an account for finding someone: 微信名：快乐的小鱼.
+_DISPLAY_NAME = re.compile(
+    r"(?:微信名|微信昵称|微信名称|网名|昵称|抖音名|快手名|抖音昵称|快手昵称)\s*(?:是|为|叫|[:：])?\s*"
+    r"(?P<name>[^\s，。；;,、:：（()）]{2,16})"
+)
+
+
+def find_handles(folded: str) -> Iterator[Finding]:
+    for match in _DISPLAY_NAME.finditer(folded):
+        yield _finding("wechat", *match.span("name"), "疑似网络昵称（位于“微信名”等提示词之后）")
+    for match in _HANDLE.finditer(folded):
+        token = match.group()
+        letters = sum(c.isalpha() for c in token)
+        digits = sum(c.isdigit() for c in token)
+        if token.lower() in ALLOWED_LATIN or token.upper() in ALLOWED_LATIN:
             continue
-        start, end = match.span()
-        if date in births:
-            yield Finding(
-                "birth_date", start, end, REPLACEMENTS["birth_date"], "known",
-                "已知身份证号中的出生日期",
-            )  # fmt: skip
-        elif _BIRTH_BEFORE.search(folded, max(0, start - 12), start) or _BIRTH_AFTER.match(
-            folded, end
-        ):
-            yield _finding("birth_date", start, end, "疑似出生日期（上下文为出生）")
+        if _CUED_HANDLE.match(token):
+            continue  # vxzxm_1988, QQ382716495: the cue detectors take the part after the cue
+        if ("_" in token and letters >= 2) or (letters >= 2 and digits >= 3):
+            yield _finding(
+                "wechat", *match.span(), "疑似微信号或网络账号（字母与数字、下划线组合）"
+            )
 
 
 def find_shaped(folded: str, known_births: Iterable[dt.date] = ()) -> list[Finding]:
     found: list[Finding] = []
     found.extend(find_id_numbers(folded))
+    found.extend(find_certificates(folded))
+    found.extend(find_tails(folded))
+    found.extend(find_masked(folded))
     found.extend(find_phones(folded))
     found.extend(find_bank_cards(folded))
     found.extend(find_plates(folded))
     found.extend(find_contacts(folded))
-    found.extend(find_birth_dates(folded, known_births))
+    found.extend(find_handles(folded))
+    found.extend(find_dates(folded, known_births))
     return found

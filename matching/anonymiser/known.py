@@ -1,12 +1,10 @@
 """Every written form of the identifiers the case record already holds.
 
-A caseworker writes the same person as 张小明, 小明, 老张 or 张先生, the same ID number in
-groups of four or in full-width digits, and the same phone with +86 in front. The record
-knows the canonical values; this module derives their other forms and finds them.
-
-Forms are matched on a skeleton of the text (spaces and brackets dropped; for numbers,
-separators between digits dropped) with plain substring search. Compiling a regular
-expression per form per narrative cost more than everything else the anonymiser does.
+A caseworker writes the same ID number in groups of four, in full-width digits, masked
+(1201071978****2876) or by its tail (尾号2876), the same phone with +86 in front or read out in
+Chinese numerals, the same birthday as 19780315, 1978.3.15 or 七八年三月十五日. The record knows
+the canonical values; this module derives their other forms (names: ``known_names``) and
+finds them (``forms``).
 """
 
 from __future__ import annotations
@@ -15,169 +13,15 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
+from matching.anonymiser.forms import Form, Skeleton, text_key
+from matching.anonymiser.known_names import name_forms, nickname_forms
 from matching.anonymiser.model import REPLACEMENTS, Finding, Known
+from matching.anonymiser.normalise import normalise_value
 from matching.anonymiser.places import strip_admin_prefix
-from matching.anonymiser.text import (
-    fold,
-    split_name,
-    word_set,
-    written_form_note,
-)
+from matching.anonymiser.text import fold
 from matching.identity import birth_date_of
-
-
-@dataclass(frozen=True, slots=True)
-class Form:
-    """One written form to look for: a canonical string matched against a skeleton text."""
-
-    kind: str
-    value: str
-    #: "text" ignores spaces and brackets; "number" also skips separators between digits and
-    #: refuses to match inside a longer number; "mobile" also takes a +86/0086 prefix along.
-    style: str
-    replacement: str
-    reason: str
-    #: True when the reason should say which written form was matched (spaces, full-width …).
-    note_form: bool = False
-
-
-# --- skeletons -----------------------------------------------------------------------------
-
-_TEXT_DROPPED = frozenset(" \t\r\n\u3000()（）")
-_NUMBER_SEPARATORS = frozenset(" \t-·.()（）")
-_MAX_SEPARATORS = 3
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def text_key(value: str) -> str:
-    """What a phrase looks like on the text skeleton."""
-    return "".join(c for c in fold(value) if c not in _TEXT_DROPPED).translate(_ASCII_LOWER)
-
-
-class Skeleton:
-    """Two views of a folded text that written-form variations do not change."""
-
-    def __init__(self, folded: str) -> None:
-        self.folded = folded
-        text_chars: list[str] = []
-        self.text_positions: list[int] = []
-        number_chars: list[str] = []
-        self.number_positions: list[int] = []
-        for index, char in enumerate(folded):
-            if char not in _TEXT_DROPPED:
-                text_chars.append(char)
-                self.text_positions.append(index)
-            if "0" <= char <= "9" or char in "Xx":
-                number_chars.append(char.upper())
-                self.number_positions.append(index)
-            elif char not in _NUMBER_SEPARATORS:
-                number_chars.append("|")
-                self.number_positions.append(index)
-        self.text = "".join(text_chars).translate(_ASCII_LOWER)
-        self.numbers = "".join(number_chars)
-
-    def find_text(self, key: str) -> Iterator[tuple[int, int]]:
-        positions = self.text_positions
-        index = self.text.find(key)
-        while index >= 0:
-            yield positions[index], positions[index + len(key) - 1] + 1
-            index = self.text.find(key, index + 1)
-
-    def find_number(self, digits: str, mobile: bool = False) -> Iterator[tuple[int, int]]:
-        numbers, positions = self.numbers, self.number_positions
-        index = numbers.find(digits)
-        while index >= 0:
-            last = index + len(digits) - 1
-            spaced = all(
-                positions[i + 1] - positions[i] - 1 <= _MAX_SEPARATORS for i in range(index, last)
-            )
-            if spaced:
-                start = self._with_prefix(index) if mobile else positions[index]
-                end = positions[last] + 1
-                if not self._digit_touches(start - 1) and not self._digit_touches(end):
-                    yield self._with_bracket(start, end), end
-            index = numbers.find(digits, index + 1)
-
-    def _with_bracket(self, start: int, end: int) -> int:
-        """Take the bracket of a bracketed area code, (022)2345 6789, along with the number."""
-        folded = self.folded
-        if start > 0 and folded[start - 1] in "(（" and any(c in ")）" for c in folded[start:end]):
-            return start - 1
-        return start
-
-    def _digit_touches(self, offset: int) -> bool:
-        return 0 <= offset < len(self.folded) and self.folded[offset].isdigit()
-
-    def _with_prefix(self, index: int) -> int:
-        """The start of a mobile number including a +86, 0086 or (+86) written before it."""
-        start = self.number_positions[index]
-        if index < 2 or self.numbers[index - 2 : index] != "86":
-            return start
-        candidate = self.number_positions[index - 2]
-        if self.number_positions[index - 1] != candidate + 1 or start - candidate > 5:
-            return start
-        if index >= 4 and self.numbers[index - 4 : index - 2] == "00":
-            zeros = self.number_positions[index - 4]
-            if zeros + 2 == candidate:
-                return zeros
-        if candidate > 0 and self.folded[candidate - 1] == "+":
-            candidate -= 1
-        if candidate > 0 and self.folded[candidate - 1] in "(（":
-            candidate -= 1
-        return candidate
-
-
-# --- names ---------------------------------------------------------------------------------
-
-#: 小/老 + surname forms that are ordinary words (小于 "less than", 老师 "teacher").
-_COMMON_FAMILIAR = word_set(
-    "小于 小时 小区 小学 小心 小康 小说 小吃 小米 小姐 小孩 小便 小组 小型 小麦 小数 小额 小微 "
-    "小车 小儿 小伙 小腿 小巷 小事 小名 小票 小卖 小包 小菜 小路 小城 小商 老师 老年 老家 老公 "
-    "老婆 老乡 老人 老板 老实 老化 老区 老伴 老式 老龄 老汉 老大 老总 老将 老鼠 老母 老父 老房 "
-    "老街 老城 老旧 老病 老弱 老屋 老宅 老路 老干"
-)
-_HONORIFICS = ("先生", "女士", "阿姨", "大爷", "大妈", "大娘", "奶奶", "爷爷", "师傅", "叔叔")
-_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
-
-
-def _name(value: str, replacement: str, reason: str) -> Form:
-    return Form("name", text_key(value), "text", replacement, reason)
-
-
-def familiar_replacement(word: str) -> str:
-    return word[0] + "某" if word[0] in "小老阿" else REPLACEMENTS["name"]
-
-
-def name_forms(raw: str) -> Iterator[Form]:
-    name = text_key(raw)
-    if "·" in name or "•" in name:
-        # 阿依古丽·买买提: each part of a transliterated name identifies its holder.
-        yield _name(name, "某某", "已知姓名")
-        for part in re.split(r"[·•]", name):
-            if len(part) >= 2:
-                yield _name(part, "某某", "已知姓名的一部分")
-        return
-    if len(name) < 2:
-        return
-    yield _name(name, "某某", "已知姓名")
-    if not _HAN.match(name):
-        return
-    surname, given = split_name(name)
-    familiar: list[tuple[str, str]] = []
-    if len(given) >= 2:
-        yield _name(given, familiar_replacement(given), "已知姓名的名字部分")
-        if given[0] not in "小老阿":
-            familiar.append(("小" + given[-1], "小某"))
-    elif len(given) == 1:
-        familiar += [("小" + given, "小某"), ("阿" + given, "阿某"), (given * 2, "某某")]
-    familiar += [("小" + surname, "小某"), ("老" + surname, "老某")]
-    for word, replacement in familiar:
-        if word not in _COMMON_FAMILIAR:
-            yield _name(word, replacement, "已知姓名的称呼写法（小/老/阿加姓或名）")
-    for title in _HONORIFICS:
-        yield _name(surname + title, "某" + title, "已知姓氏加称谓")
-
 
 # --- numbers -------------------------------------------------------------------------------
 
@@ -187,9 +31,13 @@ def _number_key(raw: str) -> str:
 
 
 def _id_forms(raw: str) -> Iterator[Form]:
+    yield from _number_forms("id_number", raw, "已知身份证号")
+
+
+def _number_forms(kind: str, raw: str, reason: str) -> Iterator[Form]:
     chars = _number_key(raw)
     if len(chars) >= 6:
-        yield Form("id_number", chars, "number", REPLACEMENTS["id_number"], "已知身份证号", True)
+        yield Form(kind, chars, "number", REPLACEMENTS[kind], reason, True)
 
 
 def _phone_forms(raw: str) -> Iterator[Form]:
@@ -254,20 +102,23 @@ _SCHOOL_END = re.compile(
 )
 
 
+_GRADE = re.compile(r"^(?:[一二三四五六七八九]年级|[初高][一二三]|学前班|大班|中班|小班)")
+
+
 def _school_forms(raw: str) -> Iterator[Form]:
+    """The school, and its class without the grade (the grade tells what help fits)."""
     school = text_key(raw)
     if len(school) < 3:
         return
-    yield from _below_admin("school", school, "已知学校及班级")
     institution = _SCHOOL_END.match(school)
     if institution is None:
+        yield from _below_admin("school", school, "已知学校及班级")
         return
     name = institution.group()
-    if name != school:
-        yield from _below_admin("school", name, "已知学校名称")
-        klass = school[len(name) :]
-        if len(klass) >= 3 and "班" in klass:
-            yield _text_form("school", klass, "已知班级")
+    yield from _below_admin("school", name, "已知学校名称")
+    klass = _GRADE.sub("", school[len(name) :])
+    if len(klass) >= 2 and klass.endswith("班"):
+        yield _text_form("school", klass, "已知班级", "[班级]")
 
 
 #: Short names of provinces and the platform's cities, which company names often start with.
@@ -294,53 +145,161 @@ def _employer_forms(raw: str) -> Iterator[Form]:
         yield _text_form("employer", core, "已知工作单位简称")
 
 
-def forms_of(known: Known) -> list[Form]:
-    """Every form to look for, each once (two relatives share 老张; look for it once)."""
+def _plain_forms(kind: str, raw: str) -> Iterator[Form]:
+    """A plate or an account (WeChat id, QQ, e-mail) as written, ignoring case and spaces;
+    a plate also without the dot or hyphen after its letter (粤D·52K81, 粤D52K81)."""
+    value = text_key(normalise_value(raw))
+    if len(value) < 4:
+        return
+    replacement = REPLACEMENTS.get(kind, REPLACEMENTS["wechat"])
+    reason = "已知车牌号" if kind == "plate" else "已知账号"
+    yield Form(kind, value, "text", replacement, reason)
+    compact = re.sub(r"[·•・.\-]", "", value)
+    if compact != value:
+        yield Form(kind, compact, "text", replacement, reason)
+    if kind == "plate" and len(compact) >= 7:
+        for mark in "·-":
+            yield Form(kind, compact[:2] + mark + compact[2:], "text", replacement, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPlan:
+    """What the gate looks for, derived once per household (pinyin costs ~30 µs a name)."""
+
+    forms: tuple[Form, ...]
+    #: The digits of every known number (ID, phone, card, certificate) with its kind.
+    numbers: tuple[tuple[str, str], ...]
+    births: frozenset[dt.date]
+
+
+@lru_cache(maxsize=512)
+def plan_for(known: Known) -> KnownPlan:
     forms: list[Form] = []
     for name in known.names:
         forms.extend(name_forms(name))
+    for nickname in known.nicknames:
+        forms.extend(nickname_forms(nickname))
     for number in known.id_numbers:
         forms.extend(_id_forms(number))
+    for number in known.bank_cards:
+        forms.extend(_number_forms("bank_card", number, "已知银行卡号"))
+    for number in known.certificates:
+        forms.extend(_number_forms("certificate", number, "已知证件号"))
     for phone in known.phones:
         forms.extend(_phone_forms(phone))
     for address in known.addresses:
-        forms.extend(_address_forms(address))
+        forms.extend(_address_forms(normalise_value(address)))
     for school in known.schools:
-        forms.extend(_school_forms(school))
+        forms.extend(_school_forms(normalise_value(school)))
     for employer in known.employers:
-        forms.extend(_employer_forms(employer))
+        forms.extend(_employer_forms(normalise_value(employer)))
+    for plate in known.plates:
+        forms.extend(_plain_forms("plate", plate))
+    for account in known.accounts:
+        forms.extend(_plain_forms("wechat", account))
     unique: dict[tuple[str, str], Form] = {}
     for form in forms:
         unique.setdefault((form.style, form.value), form)
-    return list(unique.values())
+    return KnownPlan(tuple(unique.values()), _known_numbers(known), frozenset(_births(known)))
 
 
-def known_birth_dates(known: Known) -> list[dt.date]:
-    """Birthdays written inside known ID numbers: the same person wherever they appear."""
-    dates = []
-    for number in known.id_numbers:
+def _known_numbers(known: Known) -> tuple[tuple[str, str], ...]:
+    numbers: dict[str, str] = {}
+    groups = (
+        ("id_number", known.id_numbers), ("bank_card", known.bank_cards),
+        ("certificate", known.certificates), ("phone", known.phones),
+    )  # fmt: skip
+    for kind, values in groups:
+        for raw in values:
+            digits = _number_key(raw)
+            if kind == "phone" and digits.startswith("0086"):
+                digits = digits[4:]
+            elif kind == "phone" and digits.startswith("86") and len(digits) == 13:
+                digits = digits[2:]
+            if len(digits) >= 4:
+                numbers.setdefault(digits, kind)
+    return tuple(numbers.items())
+
+
+def _births(known: Known) -> Iterator[dt.date]:
+    """Birthdays the record holds, and those written inside known ID numbers."""
+    for number in (*known.id_numbers, *known.certificates):
         chars = _number_key(number)
-        if len(chars) == 18 and chars[:17].isdigit():
-            born = birth_date_of(chars)
+        if len(chars) >= 18 and chars[:17].isdigit():
+            born = birth_date_of(chars[:18])
             if born is not None:
-                dates.append(born)
-    return dates
+                yield born
+    for raw in known.birth_dates:
+        born = parse_date(normalise_value(raw))
+        if born is not None:
+            yield born
 
 
-def find_known(
-    original: str, skeleton: Skeleton, forms: list[Form], source: str = "known"
-) -> list[Finding]:
+_ANY_DATE = re.compile(r"(\d{4})\D{0,3}?(\d{1,2})\D{0,3}?(\d{1,2})")
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A date the record holds, in whatever format it was typed (1978-03-15, 1978年3月15日)."""
+    match = _ANY_DATE.search(value)
+    if match is None:
+        return None
+    try:
+        return dt.date(*(int(group) for group in match.groups()))
+    except ValueError:
+        return None
+
+
+# --- any four digits of a known number ------------------------------------------------------
+
+#: A run this short is a known number's piece only when it is not a year, an amount or a count.
+_SHORT_PIECE = 5
+_NOT_A_PIECE_AFTER = re.compile(
+    r"\s*(?:年|元|万|块|岁|次|人|户|个|天|%|‰|米|斤|公斤|克|平|㎡|多|余)"
+)
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def _is_quantity(folded: str, digits: str, end: int) -> bool:
+    return bool(_YEAR.match(digits)) or bool(_NOT_A_PIECE_AFTER.match(folded, end))
+
+
+def find_known_digits(skeleton: Skeleton, numbers: tuple[tuple[str, str], ...]) -> list[Finding]:
+    """Runs of four or more digits taken from a known number: masked, partial, its tail.
+
+    尾号2876 finds every need of a household in the public search as surely as the whole ID;
+    a run that contains a whole known number (a disability certificate is the ID plus digits)
+    is removed whole.
+    """
+    if not numbers:
+        return []
     found: list[Finding] = []
-    for form in forms:
-        if not form.value:
-            continue
-        if form.style == "text":
-            spans = skeleton.find_text(form.value)
-        else:
-            spans = skeleton.find_number(form.value, mobile=form.style == "mobile")
-        for start, end in spans:
-            note = written_form_note(original[start:end]) if form.note_form else ""
-            found.append(
-                Finding(form.kind, start, end, form.replacement, source, form.reason + note)
-            )
+    folded = skeleton.folded
+    for run, positions in skeleton.number_runs():
+        for digits, kind in numbers:
+            if len(digits) >= 8 and digits in run:
+                found.append(
+                    _piece(kind, positions[0], positions[-1] + 1, "已知号码（含其他数字）")
+                )
+        # contiguous groups inside the run (separators split them), and the run itself
+        groups = [(run, positions)]
+        begin = 0
+        for index in range(1, len(run) + 1):
+            if index == len(run) or positions[index] != positions[index - 1] + 1:
+                if 0 < index - begin < len(run):
+                    groups.append((run[begin:index], positions[begin:index]))
+                begin = index
+        for digits_seen, where in groups:
+            if len(digits_seen) < 4:
+                continue
+            start, end = where[0], where[-1] + 1
+            if len(digits_seen) <= _SHORT_PIECE and _is_quantity(folded, digits_seen, end):
+                continue
+            for digits, kind in numbers:
+                if digits_seen in digits:
+                    found.append(_piece(kind, start, end, "已知号码的部分数字"))
+                    break
     return found
+
+
+def _piece(kind: str, start: int, end: int, reason: str) -> Finding:
+    return Finding(kind, start, end, REPLACEMENTS[kind], "known", reason)

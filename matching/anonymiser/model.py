@@ -25,13 +25,26 @@ REPLACEMENTS: dict[str, str] = {
     "wechat": "[微信号]",
     "qq": "[QQ号]",
     "birth_date": "[出生日期]",
+    "certificate": "[证件号]",
+    "url": "[网址]",
+    "place": "[地名]",
+    # what is flagged, not confidently classified (see ``gate``)
+    "latin": "[外文]",
+    "number": "[数字]",
+    "unit": "[单位]",
 }
 
 #: Every string the anonymiser may write. A second pass must never report one of these as an
 #: identifier, or publication would be refused forever.
-PLACEHOLDERS: frozenset[str] = frozenset({*REPLACEMENTS.values(), "[班级]", "小某", "老某", "阿某"})
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {*REPLACEMENTS.values(), "[班级]", "小某", "老某", "阿某", "某仔", "某妈"}
+)
 
-_KNOWN_FIELDS = ("names", "id_numbers", "phones", "addresses", "schools", "employers")
+#: Keys of ``Known``, as the case service and the CLI's JSON give them.
+KNOWN_FIELDS = (
+    "names", "id_numbers", "phones", "addresses", "schools", "employers", "bank_cards",
+    "certificates", "birth_dates", "nicknames", "plates", "accounts",
+)  # fmt: skip
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -49,7 +62,13 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Known:
-    """Identifiers the case record already holds: removed in every written form."""
+    """Identifiers the case record already holds: removed in every written form.
+
+    ``bank_cards`` and ``certificates`` (disability, low-income, hukou … numbers) are matched
+    like ID numbers, down to any four of their digits; ``birth_dates`` in any date format;
+    ``nicknames`` (小名, 乳名) like names; ``plates`` and ``accounts`` (WeChat, QQ, e-mail, any
+    handle) as written, ignoring case, spaces and separators.
+    """
 
     names: tuple[str, ...] = ()
     id_numbers: tuple[str, ...] = ()
@@ -57,10 +76,17 @@ class Known:
     addresses: tuple[str, ...] = ()
     schools: tuple[str, ...] = ()
     employers: tuple[str, ...] = ()
+    bank_cards: tuple[str, ...] = ()
+    certificates: tuple[str, ...] = ()
+    birth_dates: tuple[str, ...] = ()
+    nicknames: tuple[str, ...] = ()
+    plates: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Known:
-        return cls(**{field: _strings(data.get(field, ())) for field in _KNOWN_FIELDS})
+        """Unknown keys are ignored, so a newer caller can send fields an older gate lacks."""
+        return cls(**{field: _strings(data.get(field, ())) for field in KNOWN_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -77,6 +103,17 @@ class Finding:
     replacement: str
     source: str
     reason: str
+    #: ``removed``: a confident identifier, always replaced. ``flagged``: something the gate
+    #: could not classify (deny by default): replaced unless staff decided to keep it.
+    action: str = "removed"
+    #: A flagged span's identity for staff decisions (see ``gate.span_key``); set by the gate.
+    key: str = ""
+    #: ``keep`` or ``remove`` when staff decided on a flagged span, else ``None``.
+    decision: str | None = None
+
+    @property
+    def replaced(self) -> bool:
+        return self.action == "removed" or self.decision != "keep"
 
 
 @dataclass(frozen=True)

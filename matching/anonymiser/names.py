@@ -14,12 +14,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from matching.anonymiser.known import Form, familiar_replacement, text_key
+import jieba
+
+from matching.anonymiser.forms import Form, text_key
+from matching.anonymiser.known_names import familiar_replacement
 from matching.anonymiser.model import Finding
 from matching.anonymiser.places import overlaps
 from matching.anonymiser.segment import Words
 from matching.anonymiser.text import (
     COMPOUND_SURNAMES,
+    NAME_CHARS,
+    STRICT_NAME_CHARS,
     SURNAMES,
     split_name,
     starts_with_surname,
@@ -34,7 +39,12 @@ ROLE_WORDS = word_set(
     "监护人 联系人 邻居 老人 儿媳 女婿 公公 婆婆 岳父 岳母 继父 继母 养父 养母 配偶 前妻 前夫 "
     "同学 班主任 网格员 社工 村医 医生 主治医生 护士 委托人 代理人 学生 孩子 小孩 女孩 男孩 本人 "
     "姓名 名叫 叫 名为 大哥 大姐 二哥 二姐 叔叔 阿姨 舅舅 姑姑 伯伯 侄子 侄女 外甥 外甥女 "
-    "户籍人 残疾人 困难户 低保户 对象 救助对象 当事人 志愿者 负责人 法定代表人"
+    "户籍人 残疾人 困难户 低保户 对象 救助对象 当事人 志愿者 负责人 法定代表人 患儿 其孙 其孙女 "
+    "丈夫 前夫 男友 女友 男朋友 女朋友 同事 工友 房东 村干部 书记 主任 老师 校长 经办人 "
+    "紧急联系人 家属 亲属 堂兄 堂姐 堂弟 堂妹 表哥 表姐 表弟 表妹 小孙子 小孙女 大儿子 小儿子 "
+    "大女儿 小女儿 二儿子 二女儿 老大 老二 老三 幼子 幼女 独子 独女 亲戚 朋友 好友 室友 病友 "
+    "乳名 小名 昵称 网名 大名 原名 曾用名 叫做 唤作 名字 学生 小朋友 儿童 宝宝 孙辈 嫂子 弟媳 "
+    "姐夫 妹夫 连襟 亲家 侄孙 曾孙 户主为 申请人为 患者为 其母 其父 其兄 其姐 其弟 其妹"
 )
 
 #: Words a need is made of that jieba tags (or a cue would mistake) as names.
@@ -54,8 +64,16 @@ KEEP_WORDS = ROLE_WORDS | word_set(
     "杭州道 新港 新河 新北 江北 观音桥 红旗河沟 鲤鱼池 五里店 大石坝 石马河 华新街 寸滩 "
     "郭家沱 唐家沱 铁山坪 鱼嘴 复盛 五宝 沙坪坝 杨家坪 解放碑 泰山 岱庙 岱岳 财源 泰前 "
     "上高 徐家楼 省庄 邱家店 红门 天外村 "
+    # body, work and care words whose first character is also a surname (左小腿, 全职)
+    "左小腿 右小腿 左大腿 右大腿 左上肢 右上肢 左下肢 右下肢 左手 右手 左脚 右脚 左眼 右眼 "
+    "左耳 右耳 "
+    "左腿 右腿 左臂 右臂 左侧 右侧 全职 全日 全天 全家 全部 全身 全程 全额 全年 全托 半职 "
+    "单元 单元楼 单元房 单位 单亲 单身 单独 单人 单间 单据 单价 单项 单次 单侧 "
+    "高一 高二 高三 初一 初二 初三 大一 大二 大三 大四 研一 研二 研三 "
+    "常规 常驻 周末 周岁 周边 周期 高龄 高位 高位截瘫 高烧 高热 向日葵 关节 关节炎 关爱 "
+    "万幸 包括 齐心 易感 韦氏 牛奶 石膏 钱款 金额 黄疸 白细胞 红细胞 "
     # placeholders the anonymiser writes
-    "某某 小某 老某 阿某"
+    "某某 小某 老某 阿某 某仔 某妈"
 )
 
 _NAME_FLAGS = frozenset({"nr", "nrfg", "nrt"})
@@ -91,6 +109,8 @@ def _looks_like_name(word: str) -> bool:
 
 
 def _is_place_name(word: str) -> bool:
+    if word[-1] in "镇乡县区市省村":
+        return True
     return len(word) >= 3 and (
         word[-1] in _PLACE_ENDINGS or (word[-2] == "家" and word[-1] in _PLACE_AFTER_JIA)
     )
@@ -157,14 +177,40 @@ def _candidate_at(words: Words, text: str, start: int) -> int | None:
     return None
 
 
+def _name_shaped_at(text: str, start: int) -> int | None:
+    """A surname and one or two given-name characters, whatever jieba made of them: after a
+    role word (网格员房巧云经常…) the words may straddle the name's end."""
+    surname = 2 if text[start : start + 2] in COMPOUND_SURNAMES else 1
+    if surname == 1 and text[start : start + 1] not in SURNAMES:
+        return None
+    given = 0
+    while (
+        given < 2
+        and text[start + surname + given : start + surname + given + 1] in STRICT_NAME_CHARS
+    ):
+        given += 1
+    if given == 0:
+        return None
+    end = start + surname + given
+    word = text[start:end]
+    return end if _looks_like_name(word) and not _is_place_name(word) else None
+
+
+#: Role words found in the text itself: jieba does not know 网格员 or 村医 and cuts them
+#: (网格 + 员滕子), so the cue would be lost between its words.
+_ROLE = re.compile(
+    "(?=[" + "".join(sorted({w[0] for w in ROLE_WORDS})) + "])"
+    "(?=(" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) + "))"
+)
+
+
 def _from_cues(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
-    for token in words.tokens:
-        if token.word in ROLE_WORDS:
-            start = _COLON.match(text, token.end)
-            begin = start.end() if start else token.end
-            end = _candidate_at(words, text, begin)
-            if end is not None:
-                yield begin, end, "疑似人名（称谓之后）"
+    for role in _ROLE.finditer(text):
+        start = _COLON.match(text, role.end(1))
+        begin = start.end() if start else role.end(1)
+        end = _candidate_at(words, text, begin) or _name_shaped_at(text, begin)
+        if end is not None:
+            yield begin, end, "疑似人名（称谓之后）"
     for match in _SEX_AFTER.finditer(text):
         end = match.start()
         for length in (4, 3, 2):
@@ -176,10 +222,108 @@ def _from_cues(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
                 break
 
 
+#: Characters after which a name may start though they are Chinese (与安欣怡, 据万永福).
+_BEFORE_NAME = frozenset(
+    "与和及同跟据由给让找问叫对向被把替帮陪带请谢了就是为到见在看访候打、，,；;：:（(\n\t "
+)
+#: Characters a name may be followed by (丁建军说, 余庆丰的, 毛富贵、).
+_AFTER_NAME = frozenset(
+    "说的和与及、，,。；;：:（(）)是在今正也都夫家等每多介签他她一已还曾因患于从到去来向把被讲表"
+    "同称告反打讲问希想要会能这那\n\t "
+)
+
+
+def _boundary_before(text: str, start: int) -> bool:
+    return (
+        start == 0
+        or not ("\u4e00" <= text[start - 1] <= "\u9fd5")
+        or text[start - 1] in _BEFORE_NAME
+    )
+
+
+def _boundary_after(text: str, end: int) -> bool:
+    return end >= len(text) or not ("\u4e00" <= text[end] <= "\u9fd5") or text[end] in _AFTER_NAME
+
+
+def _from_shape(words: Words, text: str) -> Iterator[tuple[int, int, str]]:
+    """A surname, then one or two given-name characters, between words that end and start a
+    name, however jieba cut them (丁|建军, 舒丽|娟, 时倪|海涛, 焦军): names in prose that no
+    role word or sex marks, written by someone who does not know the family."""
+    tokens = words.tokens
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        # surname + a given name of two characters
+        if (
+            len(token.word) == 1
+            and token.word in SURNAMES
+            and following is not None
+            and following.start == token.end
+            and len(following.word) == 2
+            and all(c in NAME_CHARS for c in following.word)
+            and following.word not in KEEP_WORDS
+            and _boundary_before(text, token.start)
+            and _boundary_after(text, following.end)
+        ):
+            yield token.start, following.end, "疑似人名（姓氏加常见名字用字）"
+        # a guessed word ending in a surname, then the given name (时倪|海涛)
+        if (
+            token.guessed
+            and len(token.word) == 2
+            and following is not None
+            and following.start == token.end
+        ):
+            first, last = token.word[0], token.word[1]
+            given = following.word
+            if (
+                last in SURNAMES
+                and 1 <= len(given) <= 2
+                and all(c in NAME_CHARS for c in given)
+                and _boundary_after(text, following.end)
+            ):
+                yield token.start + 1, following.end, "疑似人名（姓氏加常见名字用字）"
+            elif (
+                first in SURNAMES
+                and last in NAME_CHARS
+                and len(given) == 1
+                and given in NAME_CHARS
+                and _boundary_before(text, token.start)
+                and _boundary_after(text, following.end)
+            ):
+                yield token.start, following.end, "疑似人名（姓氏加常见名字用字）"
+        # the characters alone, whatever the words: 段德胜, 游子萱 (jieba made 时段, 游子)
+        if token.word[0] in SURNAMES and len(token.word) <= 2:
+            end = token.start + 3
+            word = text[token.start : end]
+            if (
+                len(word) == 3
+                and all(c in NAME_CHARS or c == "子" for c in word[1:])
+                and word[1:] not in KEEP_WORDS
+                and not jieba.dt.FREQ.get(word)
+                and _boundary_before(text, token.start)
+                and _boundary_after(text, end)
+                and words.containing(end) is None
+            ):
+                yield token.start, end, "疑似人名（姓氏加常见名字用字）"
+        # a guessed two-character word: surname + one given character (焦军和…)
+        if (
+            token.guessed
+            and len(token.word) == 2
+            and token.word[0] in SURNAMES
+            and token.word[1] in NAME_CHARS
+            and _boundary_before(text, token.start)
+            and _boundary_after(text, token.end)
+        ):
+            yield token.start, token.end, "疑似人名（姓氏加常见名字用字）"
+
+
 def find_names(text: str, words: Words, protected: list[tuple[int, int]]) -> list[Finding]:
     """Detected names; ``text`` is the folded text the offsets of ``words`` refer to."""
     found: dict[tuple[int, int], str] = {}
-    for start, end, reason in (*_from_tags(words), *_from_cues(words, text)):
+    for start, end, reason in (
+        *_from_tags(words),
+        *_from_cues(words, text),
+        *_from_shape(words, text),
+    ):
         word = text[start:end]
         if (
             (start, end) in found

@@ -14,8 +14,8 @@ import bisect
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import jieba
 import jieba.posseg
@@ -35,8 +35,9 @@ MASK = "\u25a1"
 _NAME_START = frozenset(SURNAMES | {s[0] for s in COMPOUND_SURNAMES} | set("小老阿"))
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """A word with its offsets (a tuple: hundreds are made per narrative)."""
+
     start: int
     end: int
     word: str

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
+from search.documents import NeedDocument
 from search.embedded import EmbeddedIndex
 from search.index import SearchIndex
 from search.meili import MeiliIndex
@@ -61,13 +63,24 @@ async def empty_index(engine: str, tmp_path: Path) -> AsyncIterator[SearchIndex]
     await drop_index(index)
 
 
+@asynccontextmanager
+async def filled_index(
+    engine: str, where: Path, docs: Sequence[NeedDocument]
+) -> AsyncIterator[SearchIndex]:
+    """An index of ``engine`` holding ``docs``, dropped afterwards."""
+    index = make_index(engine, where)
+    await index.apply_settings()
+    await index.upsert(docs)
+    try:
+        yield index
+    finally:
+        await drop_index(index)
+
+
 @pytest.fixture(scope="module")
 async def corpus_index(
     engine: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[SearchIndex]:
     """The sixty corpus needs, indexed once per module; tests must only read it."""
-    index = make_index(engine, tmp_path_factory.mktemp("corpus"))
-    await index.apply_settings()
-    await index.upsert(documents())
-    yield index
-    await drop_index(index)
+    async with filled_index(engine, tmp_path_factory.mktemp("corpus"), documents()) as index:
+        yield index

@@ -72,6 +72,9 @@ class CorpusNeed:
     amount: int
     deadline: date
     status: str = "published"
+    #: Items of the goods lines, and the service type, as staff entered them.
+    goods: tuple[str, ...] = ()
+    service: str = ""
 
     @property
     def id(self) -> str:
@@ -324,6 +327,11 @@ def _public(need: CorpusNeed, index: int) -> dict[str, object]:
         "status_label": STATUS_LABELS[need.status],
         "region_code": code,
         "region_name": district + (street or ""),
+        "goods": [
+            {"item": item, "quantity": 1, "unit": "件", "unit_value_fen": need.amount * 100}
+            for item in need.goods
+        ],
+        "service_type": need.service,
         "deadline": need.deadline,
         # One need a day, so "newest" has a single right order.
         "published_at": datetime(2025, 11, 1, 9, 0, tzinfo=UTC) + timedelta(days=index),
@@ -420,5 +428,10 @@ JUDGED: list[Judged] = [
     _judged("胰岛素", "diabetes", "a medicine"),
     _judged("凝血因子", "hemophilia", "a medicine"),
     _judged("假肢", "prosthesis", "goods"),
-    _judged("肾", {"kidney-transport", "peritoneal"}, "one character, also as a prefix (肾功能)"),
+    _judged(
+        "肾",
+        {"kidney-transport", "peritoneal", "uremia"},
+        "one character: as a prefix (肾功能) and through the thesaurus words it begins "
+        "(肾衰竭 → 尿毒症)",
+    ),
 ]

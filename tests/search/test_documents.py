@@ -32,6 +32,8 @@ PUBLIC: dict[str, Any] = {
     "status_label": "募集中",
     "region_code": "120116001000",
     "region_name": "滨海新区塘沽街道",
+    "goods": [],
+    "service_type": "",
     "deadline": date(2026, 3, 10),
     "published_at": datetime(2025, 12, 1, 9, 30, tzinfo=UTC),
 }
@@ -52,7 +54,6 @@ PERSONAL: dict[str, Any] = {
     "household_size_band": "3人",
     "government_aid_fen": 200_000,
     "review_due_on": date(2026, 6, 1),
-    "goods": [{"item": "轮椅", "quantity": 1, "unit": "台", "unit_value_fen": 60_000}],
     "internal_note": "复核人：李芳",
 }
 SECRETS = [
@@ -92,10 +93,10 @@ def test_personal_fields_never_reach_either_engine() -> None:
     doc = build({**PUBLIC, **PERSONAL})
     stored = to_tantivy(doc).to_dict()
     assert set(stored) == {
-        "id", "title_t", "story_t", "label_t", "place_t", "category", "kind", "urgency",
-        "status", "province_code", "city_code", "district_code", "street_code",
-        "remaining_fen", "deadline_day", "sort_urgency", "sort_deadline", "sort_newest",
-        "sort_remaining", "doc",
+        "id", "title_t", "item_t", "story_t", "label_t", "place_t", "text_p", "lex",
+        "category", "kind", "urgency", "status", "province_code", "city_code", "district_code",
+        "street_code", "remaining_fen", "deadline_day", "sort_urgency", "sort_deadline",
+        "sort_newest", "sort_remaining", "doc",
     }  # fmt: skip
     flat = json.dumps(
         {k: [v.decode() if isinstance(v, bytes) else v for v in vs] for k, vs in stored.items()},
@@ -112,6 +113,35 @@ async def test_personal_values_cannot_be_found_in_the_index(tmp_path: Path) -> N
     assert (await index.search(SearchQuery(q="透析"))).total == 1
     for secret in SECRETS:
         assert (await index.search(SearchQuery(q=secret))).total == 0, secret
+    await index.close()
+
+
+async def test_goods_service_and_every_region_level_are_searched(tmp_path: Path) -> None:
+    """What a charity types may be in any public field: a goods line, the service type, the
+    province, city, district or street (a municipality's 市辖区 is no place and is left out)."""
+    public = {
+        **PUBLIC,
+        "title": "困难家庭生活物资",
+        "story": "家中老人长期服药，营养不良。",
+        "goods": [{"item": "复合维生素", "quantity": 2, "unit": "瓶", "unit_value_fen": 9_000}],
+        "service_type": "上门理发",
+    }
+    doc = NeedDocument.from_public(
+        public,
+        remaining_fen=18_000,
+        remaining_hours=0,
+        province_name="天津市",
+        city_name="市辖区",
+        district_name="滨海新区",
+        street_name="塘沽街道",
+    )
+    assert doc.goods_items == ("复合维生素",) and doc.service_type == "上门理发"
+    assert "市辖区" not in doc.search_texts()["places"]
+    index = EmbeddedIndex(tmp_path / "needs")
+    await index.upsert([doc])
+    for q in ("复合维生素", "维生素", "上门理发", "天津", "天津市", "滨海新区", "塘沽"):
+        assert (await index.search(SearchQuery(q=q))).total == 1, q
+    assert (await index.search(SearchQuery(q="市辖区"))).total == 0
     await index.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -17,24 +18,24 @@ import pytest
 from meilisearch_python_sdk import AsyncClient
 from meilisearch_python_sdk._http_requests import AsyncHttpRequests
 
+from matching.thesaurus import Entry, Relation, build, builtin
 from search.embedded import sort_keys
+from search.expansion import Expander
 from search.index import FACETS, SORTS, InvalidQuery, SearchQuery, SearchUnavailable
 from search.meili import (
     FILTERABLE,
-    POST_TAG,
-    PRE_TAG,
+    PINYIN_FIELD,
     SEARCHABLE,
     SETTINGS,
     SORT_RULES,
     SORTABLE,
     MeiliIndex,
-    formatted_highlight,
     from_meili,
     meili_filter,
     meili_query,
     to_meili,
 )
-from search.plan import Term, make_plan
+from search.plan import make_plan, with_fallbacks
 from tests.search.corpus import documents
 
 DOCS = documents()
@@ -70,6 +71,24 @@ def test_the_query_sent_is_our_words() -> None:
     assert meili_query(make_plan(SearchQuery(q='醫療 "AND" (轮椅)'))) == "医疗 and 轮椅"
 
 
+@pytest.mark.parametrize(
+    ("q", "sent"),
+    [
+        ("论椅", "轮椅"),  # no word: corrected among the thesaurus's words (a homophone)
+        ("学废", "学费"),
+        ("透折", "透析"),  # no homophone: a same-skeleton word
+        ("自闭证 康复", "自闭症 康复"),
+        ("咔咔咔", "kakaka"),  # no word, no correction: its pinyin key
+        ("钢琴", "钢琴"),  # a word as typed, even one the thesaurus lacks
+    ],
+)
+def test_typos_are_sent_corrected_or_as_their_pinyin_key(q: str, sent: str) -> None:
+    expander = Expander(builtin())
+    plan = make_plan(SearchQuery(q=q), expander)
+    terms = with_fallbacks(plan.terms, expander.lexicon, expander)
+    assert meili_query(replace(plan, terms=terms)) == sent
+
+
 @pytest.mark.parametrize("sort", ["urgency", "deadline", "newest", "remaining"])
 def test_sort_rules_order_like_the_embedded_keys(sort: str) -> None:
     bodies = {doc.id: to_meili(doc) for doc in DOCS}
@@ -100,27 +119,12 @@ def test_documents_round_trip_and_carry_the_analysed_terms() -> None:
     assert from_meili(body) == doc
     assert "透析" in body["title_terms"].split()
     assert "滨海新区" in body["place_terms"].split()
+    # The pinyin keys of its words: 论椅 sent as lunyi finds 轮椅.
+    assert {"touxi", "niaoduzen"} <= set(body[PINYIN_FIELD].split())
+    wheelchair = to_meili(next(d for d in DOCS if d.id == "c-wheelchair-old"))
+    assert "lunyi" in wheelchair[PINYIN_FIELD].split()
     assert set(SETTINGS.searchable_attributes or []) <= set(body)
     assert set(map(str, SETTINGS.filterable_attributes or [])) <= set(body)
-
-
-def test_highlight_tags_cannot_be_smuggled_in() -> None:
-    doc = DOCS[0].model_copy(update={"title": f"轮{PRE_TAG}椅{POST_TAG}"})
-    assert to_meili(doc)["title"] == "轮椅"
-
-
-def test_formatted_text_is_escaped_before_it_is_marked() -> None:
-    terms = [Term(text="轮椅", prefix=False, fuzzy=False)]
-    formatted = f"<b>{PRE_TAG}轮椅{POST_TAG}</b> & 拐杖"
-    assert (
-        formatted_highlight(formatted, "", terms)
-        == "&lt;b&gt;<mark>轮椅</mark>&lt;/b&gt; &amp; 拐杖"
-    )
-    # Nothing marked by Meilisearch (it matched the analysed fields): ours marks the original.
-    assert (
-        formatted_highlight("<b>轮椅</b>", "<b>轮椅</b>", terms)
-        == "&lt;b&gt;<mark>轮椅</mark>&lt;/b&gt;"
-    )
 
 
 def _closed_port() -> int:
@@ -164,6 +168,7 @@ class FakeMeili:
     def __init__(self) -> None:
         self.indexes: dict[str, dict[str, dict[str, Any]]] = {}
         self.settings: dict[str, Any] = {}
+        self.synonyms: dict[str, dict[str, list[str]]] = {}
         self.searches: list[dict[str, Any]] = []
         self.fail_search: tuple[int, dict[str, Any]] | None = None
         self.fail_tasks = False
@@ -214,6 +219,11 @@ class FakeMeili:
         if rest == ["settings"]:
             self.settings = body
             return self._task(uid)
+        if rest == ["settings", "synonyms"] and method == "PUT":
+            self.synonyms[uid] = body
+            return self._task(uid)
+        if rest == ["settings", "synonyms"]:
+            return httpx.Response(200, json=self.synonyms.get(uid, {}))
         if rest == ["stats"]:
             stats = {"numberOfDocuments": len(docs), "isIndexing": False,
                      "fieldDistribution": {}}  # fmt: skip
@@ -242,21 +252,11 @@ class FakeMeili:
 
     @staticmethod
     def _search(docs: dict[str, dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
-        """Every document, each word of q tagged in _formatted: enough to check the mapping."""
-        words = body["q"].split()
-
-        def tag(text: str) -> str:
-            for word in words:
-                text = text.replace(
-                    word, f"{body['highlightPreTag']}{word}{body['highlightPostTag']}"
-                )
-            return text
-
-        hits = []
-        for doc in list(docs.values())[: body["hitsPerPage"]]:
-            shown = {k: doc[k] for k in body["attributesToRetrieve"]}
-            hits.append({**shown, "_formatted": {**shown, "title": tag(doc["title"]),
-                                                 "story": tag(doc["story"])}})  # fmt: skip
+        """Every document, as Meilisearch returns them: enough to check the mapping."""
+        hits = [
+            {k: doc[k] for k in body["attributesToRetrieve"]}
+            for doc in list(docs.values())[: body["hitsPerPage"]]
+        ]
         return {
             "hits": hits, "query": body["q"], "processingTimeMs": 1,
             "hitsPerPage": body["hitsPerPage"], "page": body["page"], "totalPages": 1,
@@ -287,7 +287,33 @@ async def test_settings_sent_to_meilisearch(fake: tuple[FakeMeili, MeiliIndex]) 
     ]
     assert server.settings["pagination"] == {"maxTotalHits": 1_000_000}
     assert set(server.settings["filterableAttributes"]) == set(FILTERABLE)
-    assert server.settings["typoTolerance"] == {"enabled": True}
+    assert server.settings["typoTolerance"] == {
+        "enabled": True,
+        "disableOnAttributes": [PINYIN_FIELD],
+    }
+    assert "护理床" in server.settings["dictionary"]
+    # A new index gets the built-in thesaurus as its synonyms …
+    assert server.synonyms["needs"] == builtin().synonyms()
+    assert "血液透析" in server.synonyms["needs"]["血透"]
+
+
+async def test_the_thesaurus_is_the_synonyms_setting(fake: tuple[FakeMeili, MeiliIndex]) -> None:
+    server, index = fake
+    await index.apply_settings()
+    mine = build([Entry(Relation.synonym, ("助行器", "步行器"))])
+    await index.set_thesaurus(mine)
+    assert server.synonyms["needs"] == {"助行器": ["步行器"], "步行器": ["助行器"]}
+    # … and one that has synonyms keeps them: applying the settings again changes nothing.
+    await index.apply_settings()
+    assert server.synonyms["needs"] == {"助行器": ["步行器"], "步行器": ["助行器"]}
+    # A rebuild keeps them: the index built aside starts with the synonyms in force.
+    aside = await index.build_aside("r2")
+    assert server.synonyms["needs__r2"] == {"助行器": ["步行器"], "步行器": ["助行器"]}
+    await aside.discard()
+    # Another process reads the synonyms in force from the server.
+    other = MeiliIndex("http://meili.test", "key", uid="needs", client=index._client)
+    await other.search(SearchQuery(q="助行器"))
+    assert (await other._expander()).thesaurus.expand("助行器") == {"步行器": Relation.synonym}
 
 
 async def test_writes_count_ids_and_rebuild_through_the_api(
@@ -316,7 +342,7 @@ async def test_writes_count_ids_and_rebuild_through_the_api(
 async def test_search_request_and_result_mapping(fake: tuple[FakeMeili, MeiliIndex]) -> None:
     server, index = fake
     await index.apply_settings()
-    script = DOCS[0].model_copy(update={"title": "<b>透析</b>", "story": "血液透析<script>"})
+    script = DOCS[0].model_copy(update={"title": "<b>透析</b>", "story": "血透<script>"})
     await index.upsert([script])
     query = SearchQuery(q="醫療 透析", region="500105000000", sort="urgency", page=1, per_page=5)
     result = await index.search(query)
@@ -325,13 +351,14 @@ async def test_search_request_and_result_mapping(fake: tuple[FakeMeili, MeiliInd
     assert sent["filter"] == ['district_code = "500105000000"']
     assert sent["sort"] == SORT_RULES["urgency"]
     assert (sent["page"], sent["hitsPerPage"]) == (1, 5)
-    assert sent["matchingStrategy"] == "all" and sent["locales"] == ["zho"]
+    assert sent["matchingStrategy"] == "last" and sent["locales"] == ["zho"]
     assert sent["facets"] == list(FACETS)
-    assert (sent["highlightPreTag"], sent["highlightPostTag"]) == (PRE_TAG, POST_TAG)
     assert result.total == 1 and result.hits[0].document == script
+    # Our highlighting, escaped, marking synonyms too (血透 for 透析).
     assert result.hits[0].highlights.title == "&lt;b&gt;<mark>透析</mark>&lt;/b&gt;"
-    assert result.hits[0].highlights.story == "血液<mark>透析</mark>&lt;script&gt;"
+    assert result.hits[0].highlights.story == "<mark>血透</mark>&lt;script&gt;"
     assert result.facets["kind"] == {"money": 1} and result.facets["district_code"] == {}
+    assert result.suggestion is None
 
 
 async def test_meilisearch_errors_are_mapped(fake: tuple[FakeMeili, MeiliIndex]) -> None:

@@ -268,13 +268,14 @@ async def test_published_needs_are_found_by_chinese_words(
     client: httpx.AsyncClient, published: dict[str, Any]
 ) -> None:
     body = await _search(client, q="透析")
-    assert set(body) == {"hits", "total", "facets", "page", "per_page"}
+    assert set(body) == {"hits", "total", "facets", "page", "per_page", "suggestion"}
     assert (body["total"], body["page"], body["per_page"]) == (2, 1, 20)
     # The dialysis need leads: its title says 透析; the schoolbag shares the household's story.
     assert _ids(body) == [published["dialysis"], published["schoolbag"]]
     top = body["hits"][0]
-    assert "<mark>透析</mark>" in top["highlights"]["title"]
-    assert "<mark>透析</mark>" in top["highlights"]["story"]
+    assert re.search("<mark>[^<]*透析[^<]*</mark>", top["highlights"]["title"])
+    assert re.search("<mark>[^<]*透析[^<]*</mark>", top["highlights"]["story"])
+    assert body["suggestion"] is None
     assert top["document"]["urgency"] == "urgent"
     assert top["document"]["remaining_fen"] == 2_000_000
 
@@ -290,6 +291,29 @@ async def test_published_needs_are_found_by_chinese_words(
     }
     # Traditional characters find the Simplified text (OpenCC).
     assert _ids(await _search(client, q="透析費用"))[0] == published["dialysis"]
+
+
+async def test_a_charity_finds_needs_in_its_own_words(
+    client: httpx.AsyncClient, published: dict[str, Any]
+) -> None:
+    """Issue 18: synonyms, one wrong character, a goods line, a region at any level, several
+    words of which only some match, and "did you mean" when nothing does."""
+    assert _ids(await _search(client, q="血透"))[0] == published["dialysis"]  # a synonym
+    assert _ids(await _search(client, q="透折"))[0] == published["dialysis"]  # a look-alike
+    assert _ids(await _search(client, q="论椅"))[0] == published["wheelchair"]  # same sound
+    assert _ids(await _search(client, q="书包"))[0] == published["schoolbag"]  # a goods line
+    assert _ids(await _search(client, q="心里疏导"))[0] == published["counselling"]
+    assert _ids(await _search(client, q="助学"))[0] == published["schoolbag"]  # the category
+    both = _ids(await _search(client, q="轮椅 透析"))  # neither need has both words
+    assert {published["wheelchair"], published["dialysis"]} <= set(both)
+    for q in ("天津", "重庆"):  # the province of each household
+        assert len(_ids(await _search(client, q=q))) == 2, q
+    hit = (await _search(client, q="论椅"))["hits"][0]
+    assert "<mark>轮椅</mark>" in hit["highlights"]["title"]  # the correction is marked
+    nothing = await _search(client, q="lunyi")
+    assert nothing["total"] == 0 and nothing["suggestion"] == "轮椅"
+    hall = await client.get("/needs", params={"q": "lunyi"})
+    assert "您是不是要找" in hall.text and 'href="/needs?q=%E8%BD%AE%E6%A4%85"' in hall.text
 
 
 async def test_facets_count_every_match_and_filters_narrow(
@@ -447,7 +471,8 @@ async def test_any_query_string_gets_an_answer_never_a_500(client: httpx.AsyncCl
         if response.status_code == 400:
             _assert_error_shape(response.json(), "q")
         else:
-            assert set(response.json()) == {"hits", "total", "facets", "page", "per_page"}
+            body = response.json()
+            assert set(body) == {"hits", "total", "facets", "page", "per_page", "suggestion"}
 
 
 class _DownIndex:
@@ -535,7 +560,7 @@ async def test_the_hall_renders_hits_facets_and_a_fragment_for_htmx(
     assert hall.status_code == 200
     text = hall.text
     assert "共 2 条" in text and 'aria-live="polite"' in text
-    assert "<mark>透析</mark>" in text
+    assert re.search("<mark>[^<]*透析[^<]*</mark>", text)
     assert f'href="/needs/{published["dialysis"]}"' in text
     assert 'name="category" value="medical"' in text and "¥20,000.00" in text
     assert "<html" in text and hall.headers["vary"] == "HX-Request"
@@ -544,7 +569,8 @@ async def test_the_hall_renders_hits_facets_and_a_fragment_for_htmx(
 
     fragment = await client.get("/needs", params={"q": "透析"}, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
-    assert "<html" not in fragment.text and "<mark>透析</mark>" in fragment.text
+    assert "<html" not in fragment.text
+    assert re.search("<mark>[^<]*透析[^<]*</mark>", fragment.text)
     assert 'id="result-count" hx-swap-oob="innerHTML"' in fragment.text
     restore = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
     assert "<html" in (await client.get("/needs", headers=restore)).text

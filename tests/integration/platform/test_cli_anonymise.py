@@ -27,5 +27,5 @@ def test_bulk_anonymise_through_the_command() -> None:
     assert [f["kind"] for f in out[0]["findings"]] == ["name", "phone"]
     assert out[1]["error"]["code"] == "invalid_line"
     assert "not json" not in result.stdout.decode()
-    assert out[2] == {"text": "无个人信息的说明。", "findings": []}
+    assert out[2] == {"text": "无个人信息的说明。", "findings": [], "undecided": 0}
     assert "error" in out[3]

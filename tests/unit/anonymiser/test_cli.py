@@ -34,9 +34,49 @@ def test_one_output_line_per_input_line_in_order() -> None:
     ]
 
 
-def test_findings_carry_kind_offsets_and_replacement_only() -> None:
-    _, (line,), _ = _run(_line({"text": "电话13812345678", "known": {"phones": ["13812345678"]}}))
-    assert line["findings"] == [{"kind": "phone", "start": 2, "end": 13, "replacement": "[电话]"}]
+def test_findings_carry_kind_offsets_replacement_action_and_reason() -> None:
+    _, (line,), raw = _run(_line({"text": "电话13812345678", "known": {"phones": ["13812345678"]}}))
+    assert line["findings"] == [
+        {
+            "kind": "phone", "start": 2, "end": 13, "replacement": "[电话]",
+            "action": "removed", "reason": "已知电话号码",
+        }
+    ]  # fmt: skip
+    assert line["undecided"] == 0
+    assert raw.count("13812345678") == 0
+
+
+def test_flagged_spans_are_replaced_and_keyed_without_their_text() -> None:
+    _, (line,), raw = _run(_line({"text": "联系人 Wong Chi Shing，档案号88231907"}))
+    assert line["text"] == "联系人 [外文]，档案号[数字]"
+    assert [(f["kind"], f["action"]) for f in line["findings"]] == [
+        ("latin", "flagged"), ("number", "flagged"),
+    ]  # fmt: skip
+    assert line["undecided"] == 2
+    assert "Wong" not in raw and "88231907" not in raw
+
+
+def test_decisions_keep_a_flagged_span() -> None:
+    _, (first,), _ = _run(_line({"text": "档案号88231907"}))
+    key = first["findings"][0]["key"]
+    _, (line,), _ = _run(_line({"text": "档案号88231907", "decisions": {key: "keep"}}))
+    assert line["text"] == "档案号88231907"
+    assert line["undecided"] == 0
+    assert line["findings"][0]["decision"] == "keep"
+
+
+def test_field_and_region_and_extra_known_keys() -> None:
+    status, out, _ = _run(
+        _line({"text": "欧阳建国专用制氧机", "known": {"names": ["欧阳建国"], "region": ["x"]},
+               "field": "goods_item"}),
+        _line({"text": "住塘沽街道，常去新港街道", "region": {"allowed": ["滨海新区"],
+               "finer": ["塘沽街道"], "streets": False}}),
+        _line({"text": "卡尾号5678", "known": {"bank_cards": ["6228480012345678"]}}),
+    )  # fmt: skip
+    assert status == 0
+    assert [line["text"] for line in out] == [
+        "某某专用制氧机", "住[地名]，常去[地名]", "卡尾号[银行卡号]",
+    ]  # fmt: skip
 
 
 def test_known_and_each_key_optional() -> None:
@@ -62,11 +102,13 @@ def test_bad_lines_get_an_error_and_processing_continues() -> None:
         _line({"text": "x", "known": {"names": "张小明"}}),
         _line({"text": "x", "known": {"nickname": ["小明"]}}),
         "",
+        _line({"text": "x", "field": "headline"}),
     )
     assert status == 1
-    assert out[1] == {"text": "患白血病", "findings": []}
+    assert out[1] == {"text": "患白血病", "findings": [], "undecided": 0}
+    assert out[5] == {"text": "x", "findings": [], "undecided": 0}  # unknown keys are ignored
     errors = {index: line["error"] for index, line in enumerate(out) if "error" in line}
-    assert sorted(errors) == [0, 2, 3, 4, 5, 6]
+    assert sorted(errors) == [0, 2, 3, 4, 6, 7]
     assert errors[0] == {"code": "invalid_line", "message": "第1行不是有效的 JSON 对象"}
     assert errors[6]["message"] == "第7行不是有效的 JSON 对象"
     assert "张小明" not in raw and "13812345678" not in raw

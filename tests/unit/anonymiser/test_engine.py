@@ -107,7 +107,9 @@ def test_mixed_latin_digits_and_chinese() -> None:
         f"Applicant 邱文杰, ID {valid_id('50010519850612432')}, tel 138-1234-5678, 住鲤鱼池小区12栋"
     )
     result = anonymise(text)
-    assert result.text == "Applicant 某某, ID [身份证号], tel [电话], 住[地址]"
+    # "Applicant" is no abbreviation the gate knows: flagged (deny by default), replaced too
+    assert result.text == "[外文] 某某, ID [身份证号], tel [电话], 住[地址]"
+    assert result.findings[0].action == "flagged"
 
 
 class TestNeverCrashes:

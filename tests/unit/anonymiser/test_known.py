@@ -192,7 +192,9 @@ class TestSchoolsAndEmployers:
     def test_school_and_class(self) -> None:
         known = Known(schools=("滨海新区第一中学初二(3)班",))
         text = "就读于滨海新区第一中学初二(3)班，第一中学老师说，初二（3）班同学捐款"
-        assert public(text, known) == "就读于滨海新区[学校]，[学校]老师说，[学校]同学捐款"
+        # the grade stays: it tells what help fits; the school and the class go
+        expected = "就读于滨海新区[学校]初二[班级]，[学校]老师说，初二[班级]同学捐款"
+        assert public(text, known) == expected
 
     def test_employer_full_and_short(self) -> None:
         known = Known(employers=("泰安市岱宗机械有限公司",))
