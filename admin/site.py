@@ -37,6 +37,7 @@ SIDEBAR_LINKS = {
     "政策参数": "/manage/policy",
     "定时任务与失败任务": "/manage/jobs",
     "审计日志": "/audit",
+    "搜索同义词表": "/manage/thesaurus",
     "组织认证队列": "/organisations/review",
     "返回平台首页": "/",
 }

@@ -81,6 +81,10 @@ JOB_LABELS: dict[str, tuple[str, str]] = {
         "处理在线支付结果",
         "按支付平台的通知确认或退回一笔在线捐赠",
     ),
+    "thesaurus.apply_thesaurus": (
+        "更新搜索同义词",
+        "把同义词表的修改写入需求搜索引擎",
+    ),
 }
 
 RECENT_RUNS_MAX = 200
