@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
+from litestar import Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -84,5 +85,10 @@ def render(entries: list[AuditRead], fmt: str) -> bytes:
     return to_csv(entries) if fmt == "csv" else to_xlsx(entries)
 
 
-def filename(fmt: str) -> str:
-    return f"aidbridge-audit.{fmt}"
+def download(entries: list[AuditRead], fmt: str) -> Response[bytes]:
+    """The file as an attachment (``aidbridge-audit.csv`` or ``.xlsx``)."""
+    return Response(
+        render(entries, fmt),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="aidbridge-audit.{fmt}"'},
+    )

@@ -3,16 +3,18 @@ by page, and download what the filter shows as CSV or Excel."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from backend.accounts.guards import require_roles, user_of
 from backend.accounts.tables import Role
 from backend.audit import export
-from backend.audit.params import ACTION_OPTIONS, AuditQuery, to_filter
+from backend.audit.params import ACTION_OPTIONS, AuditQuery, audit_query, to_filter
 from backend.audit.service import PAGE_SIZE, AuditExportTooLarge, entries_for_export, page_of
 from backend.web.forms import FormErrors
 from backend.web.pages import page
@@ -25,55 +27,34 @@ class AuditPagesController(Controller):
     path = "/audit"
     include_in_schema = False
     guards = [require_roles(Role.auditor, Role.admin)]
+    dependencies = {"wanted": Provide(audit_query, sync_to_thread=False)}
 
     @get("/", name="audit_log")
     async def log(
         self,
         request: Request[Any, Any, Any],
-        date_from: FromQuery[str] = "",
-        date_to: FromQuery[str] = "",
-        actor: FromQuery[str] = "",
-        action: FromQuery[str] = "",
-        case: FromQuery[str] = "",
+        wanted: NamedDependency[AuditQuery],
         username: FromQuery[str] = "",
         page_number: Annotated[int, QueryParameter(name="page")] = 1,
     ) -> Template:
-        query = AuditQuery.of(
-            date_from=date_from,
-            date_to=date_to,
-            actor=actor or username,  # ``username`` as linked before the actor filter
-            action=action,
-            case=case,
-        )
-        return await _log_page(request, query, page_number)
+        if username and not wanted.actor:  # ``username`` as linked before the actor filter
+            wanted = replace(wanted, actor=username.strip()[:100])
+        return await _log_page(request, wanted, page_number)
 
     @get(EXPORT_PATHS, name="audit_export")
     async def download(
-        self,
-        request: Request[Any, Any, Any],
-        date_from: FromQuery[str] = "",
-        date_to: FromQuery[str] = "",
-        actor: FromQuery[str] = "",
-        action: FromQuery[str] = "",
-        case: FromQuery[str] = "",
+        self, request: Request[Any, Any, Any], wanted: NamedDependency[AuditQuery]
     ) -> Response[bytes] | Template:
         fmt = request.url.path.rsplit(".", 1)[-1]
-        query = AuditQuery.of(
-            date_from=date_from, date_to=date_to, actor=actor, action=action, case=case
-        )
-        found, errors = to_filter(query)
+        found, errors = to_filter(wanted)
         if errors:
-            return await _log_page(request, query, 1, errors=errors)
+            return await _log_page(request, wanted, 1, errors=errors)
         try:
             rows = await entries_for_export(user_of(request), found, fmt, ip=client_ip(request))
         except AuditExportTooLarge as exc:
             errors.add(exc.field, exc.message)
-            return await _log_page(request, query, 1, errors=errors)
-        return Response(
-            export.render(rows, fmt),
-            media_type=export.MEDIA_TYPES[fmt],
-            headers={"Content-Disposition": f'attachment; filename="{export.filename(fmt)}"'},
-        )
+            return await _log_page(request, wanted, 1, errors=errors)
+        return export.download(rows, fmt)
 
 
 async def _log_page(

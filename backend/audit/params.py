@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from litestar.params import FromQuery
+
 from backend.audit.service import AuditFilter
 from backend.web.forms import FormErrors
 from backend.web.pages import LOCAL_ZONE
@@ -42,6 +44,19 @@ class AuditQuery:
 
     def __bool__(self) -> bool:
         return any(self.values().values())
+
+
+def audit_query(
+    date_from: FromQuery[str] = "",
+    date_to: FromQuery[str] = "",
+    actor: FromQuery[str] = "",
+    action: FromQuery[str] = "",
+    case: FromQuery[str] = "",
+) -> AuditQuery:
+    """The filter from the query string (a dependency of the page and the API)."""
+    return AuditQuery.of(
+        date_from=date_from, date_to=date_to, actor=actor, action=action, case=case
+    )
 
 
 def _day(text: str, field: str, label: str, errors: FormErrors) -> date | None:

@@ -4,7 +4,6 @@ long addresses wrap, so nothing makes the whole page scroll sideways."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from tests.integration.disclosure.ledger_helpers import (
     qualified_charity,
     record_story,
 )
-from tests.integration.donations.support import fundraising_need
+from tests.integration.donations.support import fundraising_need, offline_donation
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("database")]
 
@@ -46,19 +45,9 @@ async def page_width(page: Page, url: str) -> int:
 async def test_wide_tables_and_long_links_fit_a_phone(live_server: str, phone: Page) -> None:
     async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
         need = await publish_money_need(client)
-        giving = await fundraising_need(client)
-        donation = await client.post(
-            "/api/v1/donations/offline",
-            json={
-                "need_id": giving["need_id"],
-                "organisation_id": giving["org_id"],
-                "amount_fen": 12_300,
-                "bank_reference": "PHONE0001",
-                "received_on": date.today().isoformat(),
-            },
-            headers={"Authorization": giving["headers"]["Authorization"]},
+        donation = await offline_donation(
+            client, await fundraising_need(client), 12_300, "PHONE0001"
         )
-        assert donation.status_code == 201, donation.text
     charity = await qualified_charity("滨海仁爱慈善基金会")
     team = await make_organisation(name="塘沽志愿服务队")
     await record_story(need["need_id"], charity.id, team.id)
@@ -76,7 +65,7 @@ async def test_wide_tables_and_long_links_fit_a_phone(live_server: str, phone: P
 
     public = [
         f"/disclosure/needs/{need['need_id']}",
-        f"/donations/{donation.json()['id']}/receipt",
+        f"/donations/{donation['id']}/receipt",
         "/disclosure/open-data",
     ]
     for path in public:

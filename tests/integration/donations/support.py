@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,25 @@ async def fundraising_need(
     org_id = await qualified_charity()
     pledged = await pledge_money(client, published["need"]["id"], org_id, pledge_fen)
     return {**published, **pledged, "org_id": org_id, "need_id": published["need"]["id"]}
+
+
+async def offline_donation(
+    client: httpx.AsyncClient, need: dict[str, Any], amount_fen: int, reference: str
+) -> dict[str, Any]:
+    """A bank transfer recorded through the API by the member of ``fundraising_need``."""
+    response = await client.post(
+        "/api/v1/donations/offline",
+        json={
+            "need_id": need["need_id"],
+            "organisation_id": need["org_id"],
+            "amount_fen": amount_fen,
+            "bank_reference": reference,
+            "received_on": date.today().isoformat(),
+        },
+        headers={"Authorization": need["headers"]["Authorization"]},
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
 
 
 async def donate(

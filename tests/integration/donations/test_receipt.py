@@ -3,15 +3,13 @@ disclosure page, and nothing personal."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import httpx
 import pytest
 
 from backend.disclosure.pages import qr_code
 from backend.donations.tables import Donation
 from backend.settings import Settings
-from tests.integration.donations.support import donate, fundraising_need
+from tests.integration.donations.support import donate, fundraising_need, offline_donation
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -20,18 +18,7 @@ async def test_receipt_shows_the_donation_and_a_qr_code_to_the_disclosure_page(
     client: httpx.AsyncClient, stripe_on: Settings
 ) -> None:
     need = await fundraising_need(client)
-    recorded = await client.post(
-        "/api/v1/donations/offline",
-        json={
-            "need_id": need["need_id"],
-            "organisation_id": need["org_id"],
-            "amount_fen": 12_300,
-            "bank_reference": "RCPT0001",
-            "received_on": date.today().isoformat(),
-        },
-        headers={"Authorization": need["headers"]["Authorization"]},
-    )
-    donation = recorded.json()
+    donation = await offline_donation(client, need, 12_300, "RCPT0001")
     response = await client.get(f"/donations/{donation['id']}/receipt")
     assert response.status_code == 200
     text = response.text
