@@ -8,7 +8,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -69,6 +68,8 @@ from backend.web.controllers import HomeController
 from backend.web.errors import EXCEPTION_HANDLERS
 from backend.web.middleware import RequestLogMiddleware, TransactionMiddleware
 from backend.web.pages import TEMPLATE_GLOBALS, load_inbox_badge
+from backend.web.security import ClientAddressMiddleware, security_headers
+from backend.web.sessions import CsrfCookieWhenUsed, SessionConfig
 
 WEB = Path(__file__).parent / "web"
 UNAUTHENTICATED_PATHS = ["^/static/", "^/health/", "^/schema"]
@@ -93,7 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     set_settings(settings)
     configure_logging(settings)
-    sessions = ServerSideSessionConfig(
+    sessions = SessionConfig(
         max_age=settings.session_max_age_seconds,
         secure=settings.is_production,
         samesite="lax",
@@ -166,11 +167,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB / "static"]),
         ],
         middleware=[
+            ClientAddressMiddleware,
             RequestLogMiddleware,
             sessions.middleware,
+            CsrfCookieWhenUsed,
             DefineMiddleware(AuthenticationMiddleware, exclude=UNAUTHENTICATED_PATHS),
             TransactionMiddleware,
         ],
+        before_send=[security_headers],
         csrf_config=csrf,
         stores={"sessions": _session_store(settings)},
         template_config=_templates(),
