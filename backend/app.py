@@ -66,6 +66,12 @@ from backend.settings import Settings, get_settings, set_settings
 from backend.web.auth import AuthenticationMiddleware
 from backend.web.controllers import HomeController
 from backend.web.errors import EXCEPTION_HANDLERS
+from backend.web.input import (
+    StrictInputMiddleware,
+    StrictPydanticPlugin,
+    StrictRequest,
+    strip_unsafe,
+)
 from backend.web.middleware import RequestLogMiddleware, TransactionMiddleware
 from backend.web.pages import TEMPLATE_GLOBALS, load_inbox_badge
 from backend.web.security import ClientAddressMiddleware, security_headers
@@ -84,6 +90,8 @@ def _session_store(settings: Settings) -> Store:
 def _templates() -> TemplateConfig[JinjaTemplateEngine]:
     def register(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals.update(TEMPLATE_GLOBALS)
+        # No control or bidi character reaches a page, whatever was stored.
+        engine.engine.finalize = strip_unsafe
 
     return TemplateConfig(
         directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=register
@@ -169,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             ClientAddressMiddleware,
             RequestLogMiddleware,
+            StrictInputMiddleware,
             sessions.middleware,
             CsrfCookieWhenUsed,
             DefineMiddleware(AuthenticationMiddleware, exclude=UNAUTHENTICATED_PATHS),
@@ -176,6 +185,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         before_send=[security_headers],
         csrf_config=csrf,
+        plugins=[StrictPydanticPlugin()],
+        request_class=StrictRequest,
         stores={"sessions": _session_store(settings)},
         template_config=_templates(),
         exception_handlers=EXCEPTION_HANDLERS,

@@ -103,7 +103,7 @@ class OrganisationCreate(BaseModel):
     name: str = Field(title="组织名称", min_length=2, max_length=200)
     kind: OrganisationKind = Field(title="组织类型")
     uscc: str = Field(title="统一社会信用代码", min_length=1, max_length=40)
-    verified: bool = Field(default=False, title="已认证")
+    verified: bool = Field(strict=True, default=False, title="已认证")
 
     @field_validator("uscc")
     @classmethod
@@ -120,17 +120,19 @@ class OrganisationRegister(BaseModel):
     name: str = Field(title="组织名称", min_length=2, max_length=200)
     kind: OrganisationKind = Field(title="组织类型")
     uscc: str = Field(title="统一社会信用代码", min_length=1, max_length=40)
-    public_fundraising: bool = Field(default=False, title="公开募捐资格", validate_default=True)
+    public_fundraising: bool = Field(
+        strict=True, default=False, title="公开募捐资格", validate_default=True
+    )
     fundraising_certificate: str = Field(
         default="", title="公开募捐资格证书编号", max_length=60, validate_default=True
     )
     service_regions: Regions = Field(title="服务地区")
     focus_categories: Categories = Field(default_factory=list, title="关注领域")
     monthly_capacity_fen: int = Field(
-        default=0, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
+        strict=True, default=0, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
     )
     monthly_capacity_hours: int = Field(
-        default=0, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
+        strict=True, default=0, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
     )
     owner_username: str = Field(
         title="负责人用户名", min_length=3, max_length=64, pattern=USERNAME_PATTERN
@@ -185,17 +187,17 @@ class OrganisationUpdate(BaseModel):
     """
 
     name: str | None = Field(default=None, title="组织名称", min_length=2, max_length=200)
-    public_fundraising: bool | None = Field(default=None, title="公开募捐资格")
+    public_fundraising: bool | None = Field(strict=True, default=None, title="公开募捐资格")
     fundraising_certificate: str | None = Field(
         default=None, title="公开募捐资格证书编号", max_length=60
     )
     service_regions: Regions | None = Field(default=None, title="服务地区")
     focus_categories: Categories | None = Field(default=None, title="关注领域")
     monthly_capacity_fen: int | None = Field(
-        default=None, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
+        strict=True, default=None, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
     )
     monthly_capacity_hours: int | None = Field(
-        default=None, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
+        strict=True, default=None, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
     )
 
     @field_validator("service_regions")

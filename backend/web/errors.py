@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from backend.errors import DomainError
 from backend.web.auth import API_PREFIX
+from backend.web.input import parse_body
 from backend.web.middleware import keep_writes
 from backend.web.validation_messages import CJK as _CJK
 from backend.web.validation_messages import PYDANTIC_MESSAGES as _PYDANTIC_MESSAGES
@@ -117,7 +118,7 @@ def _pydantic_errors(
         raw = None
     if isinstance(raw, dict):
         try:
-            model.model_validate(raw)
+            parse_body(model, raw)
         except Exception as exc:  # pydantic.ValidationError
             for err in getattr(exc, "errors", list)():
                 errors.append(_describe(model, err))

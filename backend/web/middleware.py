@@ -90,6 +90,10 @@ class RequestLogMiddleware:
 
         try:
             await self.app(scope, receive, observe)
+        except Exception as exc:
+            # Raised past the routes (e.g. refused input): the error handler answers with it.
+            status = int(getattr(exc, "status_code", 500))
+            raise
         finally:
             route: Any = scope.get("path_template") or "(unmatched)"
             log.info(
