@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from backend.accounts.passwords import check_password_policy
 from backend.accounts.tables import Role
 from matching.identity import IdNumberInvalid, check_id_number
 
@@ -40,10 +41,15 @@ class TokenRead(BaseModel):
 class UserCreate(BaseModel):
     username: str = Field(title="用户名", min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     display_name: str = Field(title="显示名称", min_length=1, max_length=100)
-    password: str = Field(title="密码", min_length=10, max_length=256)
+    password: str = Field(title="密码", max_length=256)
     role: Role = Field(title="角色")
     region_code: str | None = Field(default=None, title="管辖地区", pattern=r"^\d{12}$")
     organisation_id: str | None = Field(default=None, title="所属组织")
+
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, value: str, info: ValidationInfo) -> str:
+        return check_password_policy(value, info.data.get("username"))
 
 
 class UserRead(BaseModel):
