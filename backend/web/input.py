@@ -36,16 +36,11 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from backend.errors import DomainError
+from backend.safe_text import UNSAFE_CHARACTERS, unsafe_character
 
 MAX_JSON_DEPTH = 32
 _DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
-#: C0 and C1 controls but tab, LF, CR; bidi embeddings, overrides, isolates and marks; line and
-#: paragraph separators; BOM; interlinear annotation; lone surrogates; the last non-characters.
-UNSAFE_CHARACTERS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
-    "\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]"
-)
 _FORM_TYPES = (RequestEncodingType.URL_ENCODED.value, RequestEncodingType.MULTI_PART.value)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -74,11 +69,6 @@ class BodyTooLarge(DomainError):
 
 class UnsafeCharacters(DomainError):
     code = "invalid_characters"
-
-
-def unsafe_character(text: str) -> str | None:
-    found = UNSAFE_CHARACTERS.search(text)
-    return found.group() if found else None
 
 
 def unsafe_message(character: str) -> str:
