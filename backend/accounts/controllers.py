@@ -114,7 +114,9 @@ class AuthApiController(Controller):
         )
         token, expires_at = await service.issue_token(user)
         return _remember_device(
-            request, Response(TokenRead(token=token, expires_at=expires_at, user=user)), user
+            request,
+            Response(TokenRead(token=token, expires_at=expires_at, user=user), status_code=201),
+            user,
         )
 
     @delete("/token", summary="注销当前访问令牌", guards=[require_login])

@@ -25,10 +25,11 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.utils.scope.state import ScopeState
 from pydantic import BaseModel
 
+from backend.db import is_database_busy
 from backend.errors import DomainError
 from backend.web.auth import API_PREFIX
 from backend.web.input import parse_body
-from backend.web.middleware import keep_writes
+from backend.web.middleware import keep_writes, mark_database_busy
 from backend.web.validation_messages import CJK as _CJK
 from backend.web.validation_messages import PYDANTIC_MESSAGES as _PYDANTIC_MESSAGES
 
@@ -195,6 +196,10 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_database_busy(exc):
+        mark_database_busy(request.scope)  # a read that wrote: retried as a writer
+        log.warning("database_busy", method=request.method)
+        return _respond(request, 503, error_body("service_unavailable", "服务繁忙，请稍后再试"))
     log.exception("unhandled_error", error=type(exc).__name__)
     return _respond(
         request,
