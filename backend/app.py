@@ -73,6 +73,7 @@ from backend.web.input import (
     strip_unsafe,
 )
 from backend.web.middleware import RequestLogMiddleware, TransactionMiddleware
+from backend.web.openapi import render_plugins
 from backend.web.pages import TEMPLATE_GLOBALS, load_inbox_badge
 from backend.web.security import ClientAddressMiddleware, security_headers
 from backend.web.sessions import CsrfCookieWhenUsed, SessionConfig
@@ -191,7 +192,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=_templates(),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
-            title="救助衔接平台 AidBridge API", version="1", path="/schema"
+            title="救助衔接平台 AidBridge API",
+            version="1",
+            path="/schema",
+            render_plugins=render_plugins(),
         ),
         before_request=load_inbox_badge,
         on_startup=[start_engine, scheduler.start],

@@ -13,6 +13,7 @@ from backend.accounts import service
 from backend.accounts.guards import require_login, require_roles, user_of
 from backend.accounts.schemas import (
     CurrentUser,
+    MeRead,
     RelativeCreate,
     RelativeRead,
     TokenCreate,
@@ -125,9 +126,10 @@ class AuthApiController(Controller):
         if token:
             await service.revoke_token(token)
 
-    @get("/me", summary="当前用户", guards=[require_login])
-    async def me(self, request: Request[Any, Any, Any]) -> CurrentUser:
-        return user_of(request)
+    @get("/me", summary="当前用户及其所属组织", guards=[require_login])
+    async def me(self, request: Request[Any, Any, Any]) -> MeRead:
+        user = user_of(request)
+        return MeRead(**user.model_dump(), organisations=await service.organisations_of(user.id))
 
 
 class UsersApiController(Controller):

@@ -22,6 +22,21 @@ class CurrentUser(BaseModel, frozen=True):
     region_code: str | None = None
 
 
+class MyOrganisation(BaseModel):
+    """An organisation the caller belongs to, by its public id."""
+
+    id: str = Field(description="组织公开编号")
+    name: str
+    kind: str = Field(description="charity / social_work_agency / volunteer_team")
+    membership_role: str = Field(description="owner（负责人）或 member（成员）")
+
+
+class MeRead(CurrentUser, frozen=True):
+    """``GET /api/v1/auth/me``: who the token belongs to and the organisations they act for."""
+
+    organisations: list[MyOrganisation] = Field(default_factory=list)
+
+
 class LoginForm(BaseModel):
     username: str = Field(title="用户名", min_length=1, max_length=64)
     password: str = Field(title="密码", min_length=1, max_length=256)

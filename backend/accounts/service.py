@@ -11,7 +11,7 @@ import structlog
 
 from backend.accounts import throttle
 from backend.accounts.passwords import hash_password, needs_rehash, verify_password
-from backend.accounts.schemas import CurrentUser, UserCreate
+from backend.accounts.schemas import CurrentUser, MyOrganisation, UserCreate
 from backend.accounts.tables import (
     REGION_SCOPED_ROLES,
     ApiToken,
@@ -203,6 +203,20 @@ async def revoke_token(token: str) -> None:
     await ApiToken.update({ApiToken.revoked_at: _now()}).where(
         ApiToken.token_hash == _token_digest(token)
     )
+
+
+async def organisations_of(user_id: int) -> list[MyOrganisation]:
+    rows = (
+        await Membership.select(
+            Membership.organisation.public_id.as_alias("id"),
+            Membership.organisation.name.as_alias("name"),
+            Membership.organisation.kind.as_alias("kind"),
+            Membership.role.as_alias("membership_role"),
+        )
+        .where(Membership.user == user_id)
+        .order_by(Membership._meta.primary_key)
+    )
+    return [MyOrganisation(**row) for row in rows]
 
 
 async def organisation_ids_of(user_id: int) -> set[int]:

@@ -189,6 +189,21 @@ async def tree_head_of_size(size: int) -> TreeHead:
     return _head_from_row(row)
 
 
+async def tree_heads_page(after: int, limit: int) -> list[TreeHead]:
+    """Signed tree heads with a size above ``after``, smallest first, one per size."""
+    rows = (
+        await TreeHeadRow.select(*_HEAD_COLUMNS)
+        .where(TreeHeadRow.tree_size > after)
+        .order_by(TreeHeadRow.tree_size)
+        .order_by(TreeHeadRow.id, ascending=False)
+        .limit(limit * 4)
+    )
+    heads: dict[int, TreeHead] = {}
+    for row in rows:
+        heads.setdefault(int(row["tree_size"]), _head_from_row(row))
+    return list(heads.values())[:limit]
+
+
 async def sealed_size() -> int:
     rows = await LedgerEntry.raw("SELECT MAX(seq) AS top FROM ledger_entry")
     top = rows[0]["top"] if rows else None
