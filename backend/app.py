@@ -178,10 +178,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             ClientAddressMiddleware,
             RequestLogMiddleware,
-            StrictInputMiddleware,
             sessions.middleware,
             CsrfCookieWhenUsed,
             DefineMiddleware(AuthenticationMiddleware, exclude=UNAUTHENTICATED_PATHS),
+            StrictInputMiddleware,
             TransactionMiddleware,
         ],
         before_send=[security_headers],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import asyncpg
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -195,11 +196,20 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return _respond(request, status, error_body(code, message), exc.headers)
 
 
+def _out_of_range(exc: BaseException) -> bool:
+    if isinstance(exc, asyncpg.exceptions.DataError):
+        return "out of" in str(exc) and "range" in str(exc)
+    return isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if is_database_busy(exc):
         mark_database_busy(request.scope)  # a read that wrote: retried as a writer
         log.warning("database_busy", method=request.method)
         return _respond(request, 503, error_body("service_unavailable", "服务繁忙，请稍后再试"))
+    if _out_of_range(exc):
+        # A number the database cannot hold (an id of 30 digits): the client's mistake.
+        return _respond(request, 400, error_body("value_out_of_range", "数值超出允许范围"))
     log.exception("unhandled_error", error=type(exc).__name__)
     return _respond(
         request,

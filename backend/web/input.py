@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -236,6 +237,17 @@ async def _read_body(receive: Receive, limit: int) -> list[Any]:
             return messages
 
 
+async def _run_guards(scope: Scope, receive: Receive, handler: HTTPRouteHandler) -> None:
+    guards = handler.resolve_guards()
+    if not guards:
+        return
+    request: Request[Any, Any, Any] = Request(scope, receive)
+    for guard in guards:
+        outcome = guard(request, handler)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+
 class StrictInputMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -253,10 +265,16 @@ class StrictInputMiddleware:
         if expected is None or not _has_body(scope):
             await self.app(scope, receive, send)
             return
+        # Who may call comes before what they sent: an anonymous or unauthorised request is
+        # answered 401/403 by the route's guards, whatever its body.
+        await _run_guards(scope, receive, handler)
         media_type = _media_type(scope)
         if expected == "form":
             if media_type not in _FORM_TYPES:
                 raise UnsupportedMediaType("请以表单方式提交（application/x-www-form-urlencoded）")
+            # Parsed here, where a body that does not decode is a 400; the handler, the CSRF
+            # check and Litestar's multipart extractor all reuse the parsed form.
+            await StrictRequest(scope, receive).form()
             await self.app(scope, receive, send)
             return
         if not _is_json(media_type):
