@@ -74,7 +74,7 @@ class LoginController(Controller):
             )
         except (service.LoginFailed, service.LoginRateLimited) as exc:
             keep_writes(request.scope)  # the failed attempt must be counted
-            return page(
+            refused = page(
                 request,
                 "login.html",
                 status_code=exc.status_code,
@@ -83,6 +83,8 @@ class LoginController(Controller):
                 username=username,
                 active="login",
             )
+            refused.headers.update(exc.headers)  # Retry-After when throttled
+            return refused
         await start_session(request, user)
         return _remember_device(request, Redirect(path=next_url, status_code=303), user)
 
