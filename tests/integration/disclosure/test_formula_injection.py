@@ -1,4 +1,4 @@
-"""No export hands a spreadsheet a formula (open data; the rule itself: tests/unit/test_safe_text.py)."""
+"""No export hands a spreadsheet a formula: open data (the rule: tests/unit/test_safe_text.py)."""
 
 from __future__ import annotations
 
