@@ -8,6 +8,7 @@ login form. No stack trace is ever sent: unexpected errors are logged and answer
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import asyncpg
@@ -102,6 +103,14 @@ def _field_errors(
         if not isinstance(item, dict):
             continue
         field = str(item.get("key") or "") or None
+        source = item.get("source")
+        if source in ("header", "query", "path", "cookie") and "Missing" in str(
+            item.get("message")
+        ):
+            found.append(
+                {"code": "missing_parameter", "message": f"缺少必需的参数：{field}", "field": field}
+            )
+            continue
         if model is not None:
             # Validate again to learn pydantic's error *types*, which Litestar drops.
             return _pydantic_errors(model, item, request)
@@ -167,9 +176,18 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     )
 
 
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
 def validation_error_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
+    missing = _MISSING_PARAMETER.search(str(exc.detail))
+    if missing:
+        name = missing.group(2)
+        return _respond(
+            request, 400, error_body("missing_parameter", f"缺少必需的参数：{name}", name)
+        )
     errors = _field_errors(request, exc)
     if not errors:
         return _respond(request, 400, error_body("validation_error", "请求参数有误"))
