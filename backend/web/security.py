@@ -129,9 +129,9 @@ async def security_headers(message: Message, scope: Scope) -> None:
         return
     settings = get_settings()
     headers = MutableScopeHeaders.from_message(message)
-    path = scope.get("path", "")
-    root = scope.get("root_path", "")
-    full = path if path.startswith(root) else root + path
+    # The path as requested: a mounted app (/admin) has scope["path"] cut to its own part.
+    raw = scope.get("raw_path")
+    full = raw.decode("latin-1") if isinstance(raw, bytes) else scope.get("path", "")
     headers["Content-Security-Policy"] = content_security_policy(settings, full)
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
