@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -108,9 +108,6 @@ def _token(url: str, role: str) -> str:
     return str(response.json()["token"])
 
 
-_SUMMARY = re.compile(r"(\d+)\s+(?:generated|test cases?)", re.IGNORECASE)
-
-
 def _schemathesis(
     url: str, token: str, label: str, args: argparse.Namespace, out: Path
 ) -> dict[str, object]:
@@ -163,17 +160,20 @@ def _schemathesis(
     return figures
 
 
-def _figures(data: dict[str, object], stdout: str) -> dict[str, object]:
-    """Operations tested, cases generated and failures, from the JSON report (or the text)."""
-    found: dict[str, object] = {}
-    text = json.dumps(data)
-    for key in ("operations", "test_cases", "failures", "errors"):
-        match = re.search(rf'"{key}[a-z_]*":\s*(\d+)', text)
-        if match:
-            found[key] = int(match.group(1))
+def _figures(data: dict[str, Any], stdout: str) -> dict[str, object]:
+    """Operations tested, cases generated and failures, from Schemathesis' JSON report."""
+    operations = data.get("operations", {})
+    cases = data.get("test_cases", {})
     tail = "\n".join(line for line in stdout.splitlines()[-40:] if line.strip())
-    found["summary"] = tail
-    return found
+    return {
+        "operations_tested": operations.get("tested"),
+        "operations_selected": operations.get("selected"),
+        "cases_generated": cases.get("generated"),
+        "cases_with_failures": cases.get("with_failures"),
+        "unique_failures": cases.get("unique_failures"),
+        "errored": cases.get("errored"),
+        "summary": tail,
+    }
 
 
 def main() -> int:
