@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.live import serve, stop  # noqa: E402
 
 CHECKS = [
     "not_a_server_error",
@@ -45,12 +46,6 @@ CHECKS = [
 #: Revoking the token under test would leave the rest of the run anonymous.
 EXCLUDED_OPERATIONS = ["ApiV1AuthTokenRevokeToken"]
 ROLES = {"staff": "staff", "organisation member": "org_member"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _database(admin_dsn: str, name: str, *, create: bool) -> None:
@@ -72,27 +67,6 @@ def _run(env: dict[str, str], *args: str) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health/live", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("the server did not start; see " + str(log))
 
 
 def _token(url: str, role: str) -> str:
@@ -210,14 +184,12 @@ def main() -> int:
     try:
         _run(env, "migrate")
         _run(env, "seed-demo")
-        url = f"http://127.0.0.1:{_free_port()}"
-        server = _serve(env, int(url.rsplit(":", 1)[1]), out / "server.log")
+        server, url = serve(env, output=(out / "server.log").open("wb"), cwd=ROOT)
         for label, role in ROLES.items():
             results.append(_schemathesis(url, _token(url, role), label, args, out))
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
+            stop(server)
         asyncio.run(_database(admin_dsn, name, create=False))
     failed = False
     for figures in results:

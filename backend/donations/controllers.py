@@ -62,7 +62,9 @@ class StripeWebhookController(Controller):
     async def webhook(
         self,
         request: Request[Any, Any, Any],
-        stripe_signature: Annotated[str | None, HeaderParameter(name="Stripe-Signature")] = None,
+        stripe_signature: Annotated[
+            str, HeaderParameter(name="Stripe-Signature", required=True, min_length=1)
+        ],
     ) -> dict[str, str]:
         event_id, pending = await stripe_events.receive(await request.body(), stripe_signature)
         if pending:

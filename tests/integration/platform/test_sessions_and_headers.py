@@ -268,3 +268,29 @@ async def test_an_untrusted_forwarded_for_cannot_dodge_the_login_throttle(client
         follow_redirects=False,
     )
     assert response.status_code == 429
+
+
+async def test_sessions_live_in_redis_when_configured(settings: Settings) -> None:
+    """With REDIS_URL the same rules hold, the sessions kept in Redis instead of var/sessions."""
+    from redis.asyncio import Redis
+
+    from backend.app import create_app
+    from backend.settings import set_settings
+    from tests.settings import TEST_REDIS_URL
+
+    user = await make_user(Role.auditor)
+    redis_app = create_app(settings.model_copy(update={"redis_url": TEST_REDIS_URL}))
+    redis = Redis.from_url(TEST_REDIS_URL)
+    try:
+        transport = httpx.ASGITransport(app=redis_app, client=("127.0.0.1", 50001))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as c:
+            assert (await c.get("/")).headers.get_list("set-cookie") == []
+            c.cookies.set("session", "b" * 64)
+            issued = _session_cookie(await web_login(c, user.username))
+            assert issued and issued != "b" * 64
+            keys = [k.decode() for k in await redis.keys("aidbridge-sessions*")]
+            assert any(issued in key for key in keys)
+            assert not any("b" * 64 in key for key in keys)
+    finally:
+        set_settings(settings)
+        await redis.aclose()

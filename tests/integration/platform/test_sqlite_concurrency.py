@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,15 +18,10 @@ import pytest
 
 from backend.accounts.tables import Role
 from backend.demo import DEMO_ACCOUNTS
+from tests.live import serve, stop
 
 CLIENTS = 10
 ROUNDS = 12
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _sqlite_env(var_dir: Path) -> dict[str, str]:
@@ -49,27 +42,12 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             capture_output=True,
             timeout=120,
         )
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/health/live", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
+    try:
+        process, url = serve(env)
+    except RuntimeError:
         pytest.fail("the SQLite server did not start")
     yield url
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
 
 
 def _account(role: Role) -> tuple[str, str]:
