@@ -32,6 +32,7 @@ from backend.errors import DomainError
 from backend.web.auth import API_PREFIX
 from backend.web.input import parse_body
 from backend.web.middleware import keep_writes, mark_database_busy
+from backend.web.params import MISSING_HEADER_ERRORS
 from backend.web.validation_messages import CJK as _CJK
 from backend.web.validation_messages import PYDANTIC_MESSAGES as _PYDANTIC_MESSAGES
 
@@ -185,9 +186,10 @@ def validation_error_handler(
     missing = _MISSING_PARAMETER.search(str(exc.detail))
     if missing:
         name = missing.group(2)
-        return _respond(
-            request, 400, error_body("missing_parameter", f"缺少必需的参数：{name}", name)
+        code, message = MISSING_HEADER_ERRORS.get(
+            name, ("missing_parameter", f"缺少必需的参数：{name}")
         )
+        return _respond(request, 400, error_body(code, message, name))
     errors = _field_errors(request, exc)
     if not errors:
         return _respond(request, 400, error_body("validation_error", "请求参数有误"))

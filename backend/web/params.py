@@ -18,3 +18,12 @@ IdempotencyKey = Annotated[
         description="幂等键：同一键的重试只生效一次（建议使用 UUID）",
     ),
 ]
+
+#: Stable codes for required headers that are missing (``backend.web.errors``), so a client
+#: sees the same code whether the header is absent or blank.
+MISSING_HEADER_ERRORS = {
+    "Idempotency-Key": (
+        "idempotency_key_missing",
+        "请在请求头 Idempotency-Key 中提供幂等键，以免重复提交",
+    ),
+}

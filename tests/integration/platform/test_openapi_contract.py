@@ -102,7 +102,7 @@ async def test_a_missing_idempotency_key_is_refused_by_name(client: Client) -> N
     )
     assert response.status_code == 400
     assert response.json()["field"] == "Idempotency-Key", response.text
-    assert response.json()["code"] == "missing_parameter"
+    assert response.json()["code"] == "idempotency_key_missing"
 
 
 async def test_a_pledge_can_be_read_back_by_its_id(client: Client) -> None:
