@@ -193,10 +193,13 @@ def main() -> int:
         asyncio.run(_database(admin_dsn, name, create=False))
     failed = False
     for figures in results:
+        summary = figures.pop("summary")
         print(
-            f"== Schemathesis as {figures['role']} ({figures['seconds']} s, exit {figures['exit']})"
+            f"== Schemathesis as {figures['role']}: {figures['operations_tested']} operations, "
+            f"{figures['cases_generated']} cases, {figures['unique_failures']} failures, "
+            f"{figures['seconds']} s (exit {figures['exit']})"
         )
-        print(figures.pop("summary"))
+        print(summary)
         failed = failed or figures["exit"] != 0
     (out / "figures.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return 1 if failed else 0
