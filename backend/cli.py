@@ -170,85 +170,16 @@ def search_check() -> None:
     sys.exit(0 if drift.clean else 1)
 
 
-@main.command(help="Verify a downloaded ledger, inclusion proof or consistency proof offline.")
-@click.option(
-    "--public-key", "public_key", required=True, type=click.Path(exists=True, path_type=Path)
-)
-@click.option(
-    "--tree-head", "tree_head", type=click.Path(exists=True, path_type=Path), default=None
-)
-@click.option(
-    "--entries",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="One canonical JSON entry per line, in tree order (/api/v1/ledger/entries).",
-)
-@click.option("--inclusion", type=click.Path(exists=True, path_type=Path), default=None)
-@click.option("--consistency", type=click.Path(exists=True, path_type=Path), default=None)
-def verify(
-    public_key: Path,
-    tree_head: Path | None,
-    entries: Path | None,
-    inclusion: Path | None,
-    consistency: Path | None,
-) -> None:
-    from backend.ledger import offline
-    from matching.ledger import LedgerVerificationError, TreeHead
+def _register() -> None:
+    """Commands kept in their own modules, so this one stays a table of contents."""
+    from backend.cli_ledger import COMMANDS as LEDGER
+    from backend.cli_ops import COMMANDS as OPS
 
-    if not (entries or inclusion or consistency):
-        raise click.UsageError("give --entries, --inclusion or --consistency")
-    if (entries or inclusion) and tree_head is None:
-        raise click.UsageError("--entries and --inclusion need --tree-head")
-    try:
-        key = offline.load_public_key(public_key)
-        messages = []
-        if tree_head is not None:
-            head = TreeHead.from_json(offline.load_json(tree_head))
-            if entries:
-                messages.append(offline.check_entries(entries, head, key))
-            if inclusion:
-                messages.append(offline.check_inclusion(inclusion, head, key))
-        if consistency:
-            messages.append(offline.check_consistency(consistency, key))
-    except LedgerVerificationError as exc:
-        click.echo(f"验证失败：{exc}", err=True)
-        sys.exit(1)
-    for message in messages:
-        click.echo(f"✓ {message}")
+    for command in (*LEDGER, *OPS):
+        main.add_command(command)
 
 
-@main.command("ledger-download", help="Download the public key, latest tree head and entries.")
-@click.option("--url", required=True, help="The platform's address, e.g. https://aidbridge.example")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("ledger"))
-def ledger_download(url: str, out: Path) -> None:
-    import json
-
-    import httpx
-
-    out.mkdir(parents=True, exist_ok=True)
-    base = url.rstrip("/") + "/api/v1/ledger"
-    with httpx.Client(timeout=60) as client:
-        key = client.get(f"{base}/public-key").raise_for_status().json()
-        head = client.get(f"{base}/tree-head").raise_for_status().json()
-        (out / "public-key.json").write_text(json.dumps(key, ensure_ascii=False, indent=2))
-        (out / "tree-head.json").write_text(json.dumps(head, indent=2))
-        with (out / "entries.jsonl").open("wb") as handle:
-            start, size = 0, int(head["tree_size"])
-            while start < size:
-                # The server says how far each page went: no page size to agree on.
-                page = client.get(f"{base}/entries", params={"start": start, "end": size})
-                handle.write(page.raise_for_status().content)
-                start = int(page.headers["X-Ledger-End"])
-    click.echo(f"downloaded {head['tree_size']} entries to {out}/")
-
-
-@main.command("ledger-seal", help="Position new ledger entries and sign a tree head now.")
-def ledger_seal() -> None:
-    from backend.commands import seal_ledger
-
-    head = asyncio.run(seal_ledger())
-    click.echo(f"已签发树头：{head.tree_size} 条，根哈希 {head.root_hash.hex()}")
-
+_register()
 
 if __name__ == "__main__":
     main()

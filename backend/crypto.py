@@ -14,14 +14,17 @@ import functools
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from backend.settings import Settings, get_settings
+from backend.settings import Settings, get_settings, key_pairs
 from matching.identity import normalise
 
 _VERSION = "v1"
+#: Associated data of a relative's declared ID number (``relative_declaration``).
+RELATIVE_ID_NUMBER = "relative_declaration.id_number"
 _NONCE_BYTES = 12
 
 
@@ -43,15 +46,12 @@ class FieldCipher:
 
     @classmethod
     def from_setting(cls, setting: str) -> FieldCipher:
-        keys: dict[str, bytes] = {}
-        order: list[str] = []
-        for pair in setting.split(","):
-            key_id, _, encoded = pair.strip().partition(":")
-            keys[key_id] = base64.b64decode(encoded)
-            order.append(key_id)
-        if not order:
-            raise ValueError("DATA_ENCRYPTION_KEYS is empty")
-        return cls(keys, order[0])
+        pairs = key_pairs(setting)
+        return cls(dict(pairs), pairs[0][0])
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._keys)
 
     def seal(self, plaintext: str, *, column: str) -> str:
         nonce = os.urandom(_NONCE_BYTES)
@@ -77,15 +77,39 @@ class FieldCipher:
         return None if token is None else self.open(token, column=column)
 
 
+def key_id_of(token: str) -> str:
+    """The key id a sealed token names (``v1:<kid>:…``), without opening it."""
+    return token.split(":", 2)[1] if token.count(":") >= 2 else ""
+
+
 class BlindIndex:
-    def __init__(self, key: bytes) -> None:
-        if len(key) < 32:
-            raise ValueError("BLIND_INDEX_KEY must be at least 32 bytes")
-        self._key = key
+    """Keyed hashes of ID numbers under one or more keys: the first computes what is stored,
+    every key is looked up, so de-duplication holds while a new key replaces an old one."""
+
+    def __init__(self, keys: Sequence[tuple[str, bytes]]) -> None:
+        if not keys:
+            raise ValueError("no blind-index key")
+        for key_id, key in keys:
+            if len(key) < 32:
+                raise ValueError(f"blind-index key {key_id!r} must be at least 32 bytes")
+        self._keys = dict(keys)
+        self.current_key_id = keys[0][0]
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._keys)
+
+    def under(self, key_id: str, value: str) -> str:
+        digest = hmac.new(self._keys[key_id], normalise(value).encode(), hashlib.sha256)
+        return digest.hexdigest()
 
     def id_number(self, value: str) -> str:
-        digest = hmac.new(self._key, normalise(value).encode(), hashlib.sha256)
-        return digest.hexdigest()
+        """The index stored for a new record: under the current key."""
+        return self.under(self.current_key_id, value)
+
+    def candidates(self, value: str) -> list[str]:
+        """The index under every key, current first: what a look-up must search for."""
+        return [self.under(key_id, value) for key_id in self._keys]
 
 
 @functools.cache
@@ -95,7 +119,7 @@ def _cipher_for(setting: str) -> FieldCipher:
 
 @functools.cache
 def _index_for(setting: str) -> BlindIndex:
-    return BlindIndex(base64.b64decode(setting))
+    return BlindIndex(key_pairs(setting, exact=False))
 
 
 def cipher(settings: Settings | None = None) -> FieldCipher:
@@ -103,4 +127,4 @@ def cipher(settings: Settings | None = None) -> FieldCipher:
 
 
 def blind_index(settings: Settings | None = None) -> BlindIndex:
-    return _index_for((settings or get_settings()).blind_index_key)
+    return _index_for((settings or get_settings()).blind_index_key_pairs)

@@ -17,11 +17,16 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matching.ledger_keys import parse_schedule
+
 # Development-only secrets. Anyone can read them here, which is why production refuses them.
 DEV_SESSION_SECRET = "dev-session-secret-not-for-production-0000"
 DEV_DATA_ENCRYPTION_KEYS = "dev1:" + base64.b64encode(b"D" * 32).decode()
 DEV_BLIND_INDEX_KEY = base64.b64encode(b"B" * 32).decode()
 DEV_LEDGER_SIGNING_KEY = base64.b64encode(b"L" * 32).decode()
+
+#: The key id of ``BLIND_INDEX_KEY`` when it is the only blind-index key.
+LEGACY_BLIND_INDEX_KID = "b0"
 
 _DEV_SECRETS = {
     "session_secret": DEV_SESSION_SECRET,
@@ -29,6 +34,30 @@ _DEV_SECRETS = {
     "blind_index_key": DEV_BLIND_INDEX_KEY,
     "ledger_signing_key": DEV_LEDGER_SIGNING_KEY,
 }
+
+
+def key_pairs(setting: str, *, exact: bool = True) -> list[tuple[str, bytes]]:
+    """``kid:base64key,…`` in order; each key 32 bytes (at least 32 unless ``exact``), ids
+    unique and without ':'."""
+    pairs: list[tuple[str, bytes]] = []
+    for item in setting.split(","):
+        kid, sep, encoded = item.strip().partition(":")
+        if not item.strip():
+            continue
+        if not sep or not kid:
+            raise ValueError("keys are written kid:base64key, comma separated")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except ValueError as exc:
+            raise ValueError(f"key {kid!r} is not base64") from exc
+        if len(key) < 32 or (exact and len(key) != 32):
+            raise ValueError(f"key {kid!r} must be {'' if exact else 'at least '}32 bytes")
+        if kid in dict(pairs):
+            raise ValueError(f"key id {kid!r} appears twice")
+        pairs.append((kid, key))
+    if not pairs:
+        raise ValueError("no key given")
+    return pairs
 
 
 class InsecureSettingsError(ValueError):
@@ -57,11 +86,20 @@ class Settings(BaseSettings):
 
     session_secret: str = DEV_SESSION_SECRET
     session_max_age_seconds: int = 8 * 3600
-    #: ``kid:base64key`` pairs, comma separated; the first is used to encrypt, all to decrypt.
+    #: ``kid:base64key`` pairs, comma separated; the first is used to encrypt, all to decrypt
+    #: (``aidbridge rotate-data-key`` re-seals everything under the first).
     data_encryption_keys: str = DEV_DATA_ENCRYPTION_KEYS
+    #: base64 of the blind-index key; its key id is ``b0`` (see ``blind_index_keys``).
     blind_index_key: str = DEV_BLIND_INDEX_KEY
-    #: base64 of the 32-byte Ed25519 seed that signs ledger tree heads.
+    #: ``kid:base64key`` pairs: the first computes new blind indexes, all are looked up, so a
+    #: new key can sit beside the old one while ``aidbridge rotate-blind-index`` recomputes.
+    #: Unset: ``b0:`` and ``blind_index_key``.
+    blind_index_keys: str | None = None
+    #: base64 of the 32-byte Ed25519 seed that signs ledger tree heads (one key, forever).
     ledger_signing_key: str = DEV_LEDGER_SIGNING_KEY
+    #: The signing-key schedule, which replaces ``ledger_signing_key`` when set:
+    #: ``seed[@start],seed@start,public:pubkey@start`` (``matching/ledger_keys.py``).
+    ledger_signing_keys: str | None = None
 
     #: Digest e-mails (notifications). Unset ``smtp_host``: in-app inbox only. Port 465 means
     #: implicit TLS; otherwise STARTTLS is used whenever the server offers it.
@@ -113,11 +151,59 @@ class Settings(BaseSettings):
     def _absolute_var_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("ledger_signing_keys", "blind_index_keys", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """``LEDGER_SIGNING_KEYS=`` (as compose passes an unset variable) means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("ledger_signing_keys")
+    @classmethod
+    def _key_schedule_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_schedule(value)
+        return value
+
+    @field_validator("data_encryption_keys")
+    @classmethod
+    def _data_keys_parse(cls, value: str) -> str:
+        key_pairs(value)
+        return value
+
+    @field_validator("blind_index_keys")
+    @classmethod
+    def _blind_keys_parse(cls, value: str | None) -> str | None:
+        if value is not None:
+            key_pairs(value, exact=False)
+        return value
+
+    @property
+    def blind_index_key_pairs(self) -> str:
+        """The blind-index keys as ``kid:key`` pairs, the single legacy key as ``b0``."""
+        return self.blind_index_keys or f"{LEGACY_BLIND_INDEX_KID}:{self.blind_index_key}"
+
+    def _dev_secrets_kept(self) -> list[str]:
+        kept = [name for name, dev in _DEV_SECRETS.items() if getattr(self, name) in ("", dev)]
+        # A schedule replaces the single key: judge the keys in use, not an unused default.
+        if self.ledger_signing_keys is not None:
+            kept = [n for n in kept if n != "ledger_signing_key"]
+            if DEV_LEDGER_SIGNING_KEY in self.ledger_signing_keys:
+                kept.append("ledger_signing_keys")
+        if self.blind_index_keys is not None:
+            kept = [n for n in kept if n != "blind_index_key"]
+            if DEV_BLIND_INDEX_KEY in self.blind_index_keys:
+                kept.append("blind_index_keys")
+        if "data_encryption_keys" not in kept and DEV_DATA_ENCRYPTION_KEYS.split(":")[1] in (
+            self.data_encryption_keys
+        ):
+            kept.append("data_encryption_keys")
+        return kept
+
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
         if self.environment != "production":
             return self
-        kept = [name for name, dev in _DEV_SECRETS.items() if getattr(self, name) in ("", dev)]
+        kept = self._dev_secrets_kept()
         if kept:
             names = ", ".join(name.upper() for name in kept)
             raise InsecureSettingsError(

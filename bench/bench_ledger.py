@@ -130,8 +130,8 @@ async def build_big_ledger(path: Path) -> None:
 async def main() -> int:
     from backend.db import get_engine, start_engine, unit_of_work
     from backend.ledger import service
+    from backend.ledger.keys import public_key_document
     from backend.ledger.sealing import seal
-    from backend.ledger.service import public_key_document
     from backend.migrations import migrate
 
     await recreate_database()

@@ -11,20 +11,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from itertools import islice
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from matching import merkle
-
 ENTRY_VERSION = 1
+SIGNATURE_BYTES = 64
 CURRENCY = "CNY"
 
 
@@ -150,17 +148,65 @@ class TreeHead:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> TreeHead:
+    def from_json(cls, data: Any) -> TreeHead:
+        """A head exactly as served: every field present and of its own type, nothing coerced.
+
+        Lenient parsing would let a head whose size reads ``"13"`` or ``13.9`` pass for 13; a
+        verifier must look at the bytes it was given, not at what they could be made to mean.
+        """
+        if not isinstance(data, Mapping):
+            raise LedgerVerificationError("树头格式不正确：应为 JSON 对象")
+        missing = [
+            k
+            for k in ("tree_size", "root_hash", "timestamp", "key_id", "signature")
+            if k not in data
+        ]
+        if missing:
+            raise LedgerVerificationError(f"树头格式不正确：缺少字段 {', '.join(missing)}")
+        size, root, moment = data["tree_size"], data["root_hash"], data["timestamp"]
+        kid, signature = data["key_id"], data["signature"]
+        if not _is_int(size) or size < 0:
+            raise LedgerVerificationError("树头格式不正确：tree_size 应为非负整数")
+        if not _is_hex(root, 64):
+            raise LedgerVerificationError("树头格式不正确：root_hash 应为 64 位小写十六进制")
+        if not isinstance(moment, str):
+            raise LedgerVerificationError("树头格式不正确：timestamp 应为字符串")
+        parse_timestamp(moment)
+        if not isinstance(kid, str) or not kid:
+            raise LedgerVerificationError("树头格式不正确：key_id 应为非空字符串")
+        if not isinstance(signature, str):
+            raise LedgerVerificationError("树头格式不正确：signature 应为 base64 字符串")
         try:
-            return cls(
-                tree_size=int(data["tree_size"]),
-                root_hash=bytes.fromhex(str(data["root_hash"])),
-                timestamp=str(data["timestamp"]),
-                key_id=str(data["key_id"]),
-                signature=base64.b64decode(str(data["signature"]), validate=True),
-            )
-        except (KeyError, ValueError, TypeError) as exc:
-            raise LedgerVerificationError(f"树头格式不正确：{exc}") from exc
+            raw_signature = base64.b64decode(signature, validate=True)
+        except ValueError as exc:
+            raise LedgerVerificationError("树头格式不正确：signature 不是 base64") from exc
+        if len(raw_signature) != SIGNATURE_BYTES:
+            raise LedgerVerificationError("树头格式不正确：signature 应为 64 字节的 Ed25519 签名")
+        return cls(size, bytes.fromhex(root), moment, kid, raw_signature)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_hex(value: Any, length: int) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == length
+        and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def parse_timestamp(text: str) -> datetime:
+    """The one spelling ``timestamp`` writes; anything else is not a moment we signed."""
+    try:
+        if len(text) != len("2026-01-01T00:00:00.000000Z") or not text.endswith("Z"):
+            raise ValueError(text)
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise LedgerVerificationError(
+            f"时间格式不正确：{text[:40]!r}（应为 UTC 的 YYYY-MM-DDTHH:MM:SS.ffffffZ）"
+        ) from exc
 
 
 class LedgerVerificationError(ValueError):
@@ -194,41 +240,10 @@ def sign_tree_head(
 
 
 def verify_tree_head(head: TreeHead, public_key: Ed25519PublicKey) -> None:
+    """The signature alone; which key and whether it was in force is ``ledger_keys.KeySet``'s."""
     if head.key_id != key_id(public_key):
-        raise LedgerVerificationError("树头由另一把密钥签名（key_id 不符）")
+        raise LedgerVerificationError(f"树头由另一把密钥签名（key_id {head.key_id} 不符）")
     try:
         public_key.verify(head.signature, head.signed_bytes())
     except InvalidSignature as exc:
         raise LedgerVerificationError("树头签名无效：树头被改动或不是本平台签发") from exc
-
-
-# --- verifying a downloaded ledger -----------------------------------------------------------
-
-
-def iter_entry_lines(lines: Iterable[bytes]) -> Iterator[bytes]:
-    """Entries of an open-data ledger file: one canonical JSON entry per line, in tree order."""
-    for line in lines:
-        stripped = line.rstrip(b"\r\n")
-        if stripped:
-            yield stripped
-
-
-def verify_entries(entries: Iterable[bytes], head: TreeHead, public_key: Ed25519PublicKey) -> int:
-    """Check that ``entries`` (in order) are exactly the first ``head.tree_size`` entries.
-
-    Any edited, removed, added or reordered entry changes the root; a bad signature means the
-    head itself is not ours. Entries past the head's size (a newer download) are not checked.
-    Returns the number of entries checked.
-    """
-    verify_tree_head(head, public_key)
-    leaves = (merkle.leaf_hash(entry) for entry in entries)
-    size, root = merkle.root_of_leaves(islice(leaves, head.tree_size))
-    if size < head.tree_size:
-        raise LedgerVerificationError(
-            f"条目不足：树头记录 {head.tree_size} 条，文件中只有 {size} 条（有条目被删除）"
-        )
-    if root != head.root_hash:
-        raise LedgerVerificationError(
-            f"根哈希与签名树头不符：前 {head.tree_size} 条中有条目被修改、删除、插入或调换了顺序"
-        )
-    return size

@@ -55,7 +55,7 @@ def range_hash(start: int, end: int, node: NodeReader) -> Hash:
 def inclusion_path(index: int, size: int, node: NodeReader) -> list[Hash]:
     """RFC 6962 PATH(index, D[size]): sibling hashes from the leaf up to the root."""
     if not 0 <= index < size:
-        raise ProofError("leaf index outside the tree")
+        raise ProofError("条目位置超出树的范围")
     path: list[Hash] = []
     start, end = 0, size
     while end - start > 1:
@@ -73,7 +73,7 @@ def inclusion_path(index: int, size: int, node: NodeReader) -> list[Hash]:
 def consistency_proof(first: int, second: int, node: NodeReader) -> list[Hash]:
     """RFC 6962 PROOF(first, D[second])."""
     if not 0 < first <= second:
-        raise ProofError("consistency needs 0 < first ≤ second")
+        raise ProofError("一致性证明需要 0 < 前一个大小 ≤ 后一个大小")
     proof: list[Hash] = []
     start, end, whole = 0, second, True
     m = first
@@ -112,11 +112,11 @@ def nodes_needed(run: Callable[[NodeReader], object]) -> set[tuple[int, int]]:
 def verify_inclusion(leaf: Hash, index: int, size: int, path: Sequence[Hash], root: Hash) -> None:
     """RFC 9162 §2.1.3.2; raises ProofError unless the leaf is at ``index`` under ``root``."""
     if not 0 <= index < size:
-        raise ProofError("leaf index outside the tree")
+        raise ProofError("条目位置超出树的范围")
     fn, sn, r = index, size - 1, leaf
     for p in path:
         if sn == 0:
-            raise ProofError("audit path too long")
+            raise ProofError("包含路径过长")
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             if not fn & 1:
@@ -128,9 +128,9 @@ def verify_inclusion(leaf: Hash, index: int, size: int, path: Sequence[Hash], ro
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise ProofError("audit path too short")
+        raise ProofError("包含路径过短")
     if r != root:
-        raise ProofError("the entry is not in the tree with this root")
+        raise ProofError("沿路径算得的根哈希与树头不符")
 
 
 def verify_consistency(
@@ -138,18 +138,18 @@ def verify_consistency(
 ) -> None:
     """RFC 9162 §2.1.4.2; raises ProofError unless ``second`` only appended to ``first``."""
     if not 0 < first <= second:
-        raise ProofError("consistency needs 0 < first ≤ second")
+        raise ProofError("一致性证明需要 0 < 前一个大小 ≤ 后一个大小")
     if first == second:
         if proof:
-            raise ProofError("equal sizes need an empty proof")
+            raise ProofError("两个树大小相同时证明应为空")
         if first_root != second_root:
-            raise ProofError("two roots of the same size differ")
+            raise ProofError("同一大小的两个根哈希不同")
         return
     path = list(proof)
     if first & (first - 1) == 0:
         path.insert(0, first_root)
     if not path:
-        raise ProofError("empty consistency proof")
+        raise ProofError("一致性证明为空")
     fn, sn = first - 1, second - 1
     while fn & 1:
         fn >>= 1
@@ -157,7 +157,7 @@ def verify_consistency(
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            raise ProofError("consistency proof too long")
+            raise ProofError("一致性证明过长")
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -170,11 +170,11 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise ProofError("consistency proof too short")
+        raise ProofError("一致性证明过短")
     if fr != first_root:
-        raise ProofError("the earlier tree is not a prefix of the later one")
+        raise ProofError("前一棵树不是后一棵树的前缀")
     if sr != second_root:
-        raise ProofError("the later root does not match")
+        raise ProofError("后一棵树的根哈希不符")
 
 
 # --- building the tree as entries arrive ---------------------------------------------------

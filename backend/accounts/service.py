@@ -241,16 +241,24 @@ class RelativeAlreadyDeclared(Conflict):
 
 
 async def declare_relative(user: CurrentUser, id_number: str, relation: str) -> None:
-    """近亲属备案: only the keyed hash is kept; it is enough to bar this user from the case."""
-    from backend.crypto import blind_index
+    """近亲属备案: the keyed hash bars this user from the case; the number itself is sealed
+    only so that the hash can be recomputed when the blind-index key rotates."""
+    from backend.crypto import RELATIVE_ID_NUMBER, blind_index, cipher
 
-    digest = blind_index().id_number(id_number)
+    index = blind_index()
     if await RelativeDeclaration.exists().where(
-        (RelativeDeclaration.user == user.id) & (RelativeDeclaration.id_number_index == digest)
+        (RelativeDeclaration.user == user.id)
+        & RelativeDeclaration.id_number_index.is_in(index.candidates(id_number))
     ):
         raise RelativeAlreadyDeclared(field="id_number")
     await RelativeDeclaration.insert(
-        RelativeDeclaration(user=user.id, id_number_index=digest, relation=relation)
+        RelativeDeclaration(
+            user=user.id,
+            id_number_index=index.id_number(id_number),
+            id_number_index_key=index.current_key_id,
+            id_number_sealed=cipher().seal(id_number, column=RELATIVE_ID_NUMBER),
+            relation=relation,
+        )
     )
     await record(user, "relative.declare", detail=relation)
 

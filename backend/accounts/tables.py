@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, ForeignKey, Serial, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -85,5 +85,10 @@ class RelativeDeclaration(Table, tablename="relative_declaration"):
 
     user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
     id_number_index = Varchar(length=64, index=True)
+    #: The blind-index key id of ``id_number_index`` (null: before key ids existed).
+    id_number_index_key = Varchar(length=16, null=True, default=None)
+    #: The declared ID number, sealed like a household's (AES-GCM): without it the index could
+    #: not be recomputed under a new blind-index key. Null for declarations made before.
+    id_number_sealed = Text(null=True, default=None)
     relation = Varchar(length=20)
     declared_at = Timestamptz()

@@ -63,7 +63,13 @@ class RegionOutsideScope(FieldInvalid):
 
 
 def _column(name: str) -> str:
+    """The AES-GCM associated data of a member's sealed field."""
     return f"household_member.{name}"
+
+
+MEMBER_ID_NUMBER = _column("id_number")
+#: Every sealed column of ``household_member`` and its associated data (for key rotation).
+SEALED_COLUMNS = {f"{f}_sealed": _column(f) for f in (*_SEALED, "birth_date")}
 
 
 def _now() -> datetime:
@@ -109,9 +115,16 @@ async def _check_region(user: CurrentUser, region_code: str) -> None:
         raise problem
 
 
-async def registered_people(hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Blind-index hash → ``{"case": id, "region_code": ...}`` of those already registered."""
-    wanted = sorted(set(hashes))
+async def registered_people(numbers: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Current-key blind index → ``{"case": id, "region_code": ...}`` of the ID ``numbers``
+    already registered. Every blind-index key is searched, so a person indexed under a key
+    being rotated out is still found (de-duplication holds during the rotation)."""
+    index = blind_index()
+    current: dict[str, str] = {}  # any key's hash → the current key's hash
+    for number in numbers:
+        candidates = index.candidates(number)
+        current.update(dict.fromkeys(candidates, candidates[0]))
+    wanted = sorted(current)
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), _IN_CHUNK):
         rows = await HouseholdMember.select(
@@ -119,7 +132,7 @@ async def registered_people(hashes: Iterable[str]) -> dict[str, dict[str, Any]]:
             HouseholdMember.case.as_alias("case"),
             HouseholdMember.case.region_code.as_alias("region_code"),
         ).where(HouseholdMember.id_number_index.is_in(wanted[start : start + _IN_CHUNK]))
-        found.update({r["id_number_index"]: r for r in rows})
+        found.update({current[r["id_number_index"]]: r for r in rows})
     return found
 
 
@@ -131,14 +144,11 @@ async def _refuse_registered_people(members: list[MemberIn]) -> dict[str, str]:
     """One person belongs to one case platform-wide; say where, and nothing else."""
     index = blind_index()
     hashes = {index.id_number(m.id_number): m.id_number for m in members}
-    rows = list((await registered_people(hashes)).values())
-    if rows:
-        where = await full_name(rows[0]["region_code"])
-        position = next(
-            i
-            for i, m in enumerate(members)
-            if index.id_number(m.id_number) == rows[0]["id_number_index"]
-        )
+    found = await registered_people(hashes.values())
+    if found:
+        first, row = next(iter(found.items()))
+        where = await full_name(row["region_code"])
+        position = next(i for i, m in enumerate(members) if index.id_number(m.id_number) == first)
         raise PersonAlreadyRegistered(
             registered_elsewhere_message(where),
             field=f"members.{position}.id_number",
@@ -158,6 +168,7 @@ def _sealed_member(case_id: int, member: MemberIn, id_index: str) -> HouseholdMe
         is_head=member.is_head,
         relation=member.relation,
         id_number_index=id_index,
+        id_number_index_key=blind_index().current_key_id,
         birth_date_sealed=box.seal(identity.birth_date.isoformat(), column=_column("birth_date")),
         birth_year=identity.birth_date.year,
         sex=identity.sex,
@@ -350,7 +361,9 @@ async def search_cases(user: CurrentUser, q: str, *, ip: str = "") -> list[CaseS
     q = q.strip()
     number = normalise(q)
     wanted = (
-        blind_index().id_number(number) if len(number) == 18 and number[:17].isdigit() else None
+        set(blind_index().candidates(number))
+        if len(number) == 18 and number[:17].isdigit()
+        else None
     )
     query = Case.select(Case.id, Case.ref_code, Case.region_code, Case.programme, Case.review_cycle)
     if user.region_code and user.role in REGION_SCOPED_ROLES:
@@ -377,7 +390,7 @@ async def search_cases(user: CurrentUser, q: str, *, ip: str = "") -> list[CaseS
         sizes[m["case"]] = sizes.get(m["case"], 0) + 1
         if m["is_head"]:
             heads[m["case"]] = name
-        if (m["id_number_index"] == wanted) if wanted else (q in name):
+        if (m["id_number_index"] in wanted) if wanted else (q in name):
             matched.add(m["case"])
     how = "身份证号" if wanted else "姓名"
     await record(user, "case.search", detail=f"按{how}检索，结果{len(matched)}户", ip=ip)

@@ -52,6 +52,9 @@ class HouseholdMember(Table, tablename="household_member"):
     id_number_sealed = Text()
     #: HMAC of the normalised ID number: one person is in one case, anywhere on the platform.
     id_number_index = Varchar(length=64, unique=True)
+    #: The blind-index key id that computed ``id_number_index``; null: before key ids existed
+    #: (``aidbridge rotate-blind-index`` recomputes every row not under the current key).
+    id_number_index_key = Varchar(length=16, null=True, default=None)
     phone_sealed = Text(null=True, default=None)
     address_sealed = Text(null=True, default=None)
     birth_date_sealed = Text()

@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from backend.disclosure import platform, service
 from backend.disclosure.cache import Cached, disclosure_cache
 from backend.disclosure.timeline import timeline_rows
-from backend.ledger.service import public_key_document
+from backend.ledger.keys import public_key_document
 from backend.settings import get_settings
 from backend.web.charts import Series, bar_chart, grouped_bar_chart
 from backend.web.pages import current_user, page, yuan
@@ -138,6 +138,7 @@ class DisclosurePagesController(Controller):
                 request,
                 "disclosure/_platform.html",
                 data=data,
+                witnessing=snapshot.witnessing,
                 needs=data.needs[:PLATFORM_NEEDS],
                 region_chart=bar_chart(
                     [(name, t.pledged_fen) for name, t in by_region],

@@ -23,6 +23,7 @@ from backend.disclosure.service import (
     organisation_facts,
 )
 from backend.ledger.tables import LedgerEntry
+from backend.ledger.witnesses import WitnessStatus, witness_status
 from backend.needs.tables import Need
 from backend.organisations.tables import Organisation
 from backend.web.pages import LOCAL_ZONE
@@ -35,6 +36,8 @@ from matching.disclosure import Totals
 class PlatformSnapshot:
     organisations: dict[str, OrganisationFacts]
     key: str
+    #: The latest signed head and how many witnesses cosigned it (None: nothing signed yet).
+    witnessing: WitnessStatus | None = None
 
 
 @dataclass
@@ -67,8 +70,9 @@ async def platform_snapshot() -> PlatformSnapshot:
     )
     organisations = {r["public_id"]: organisation_facts(r) for r in rows}
     today = datetime.now(LOCAL_ZONE).date()
-    key = digest(stats, needs, sorted(organisations.items()), today)
-    return PlatformSnapshot(organisations=organisations, key=key)
+    witnessing = await witness_status()
+    key = digest(stats, needs, sorted(organisations.items()), today, witnessing)
+    return PlatformSnapshot(organisations=organisations, key=key, witnessing=witnessing)
 
 
 async def all_entries(names: dict[str, str]) -> list[EntryView]:

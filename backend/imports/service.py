@@ -238,7 +238,9 @@ async def _check_against_registry(user: CurrentUser, rows: list[_Row]) -> None:
         problem = region_problem(user, row.case.region_code, communities)
         if problem is not None:
             row.fail(_REGION_HEADER, problem.code, problem.message)
-    known = await registered_people(r.id_hash for r in rows if r.ok and r.id_hash)
+    known = await registered_people(
+        r.case.members[0].id_number for r in rows if r.ok and r.id_hash and r.case
+    )
     places: dict[str, str] = {}
     existing: dict[int, list[_Row]] = {}
     for row in rows:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
-from backend.accounts.guards import require_roles
+from backend.accounts.guards import require_roles, user_of
 from backend.accounts.tables import Role
-from backend.ledger import service
+from backend.ledger import service, witnesses
+from backend.ledger.keys import public_key_document
 from backend.ledger.sealing import seal
+
+
+class WitnessCreate(BaseModel):
+    name: str = Field(title="见证方名称", min_length=1, max_length=100)
+    public_key: str = Field(title="见证方 Ed25519 公钥（base64）", min_length=1, max_length=100)
+
 
 #: Entries per download request; the open-data file of a large ledger comes in pages.
 MAX_PAGE = 100_000
@@ -32,9 +39,41 @@ class LedgerApiController(Controller):
     path = "/api/v1/ledger"
     tags = ["公开账本"]
 
-    @get("/public-key", summary="树头签名公钥（Ed25519）")
-    async def public_key(self) -> dict[str, str]:
-        return service.public_key_document()
+    @get(
+        "/public-key",
+        summary="树头签名公钥（Ed25519）",
+        description="顶层为当前签名密钥（与轮换前的格式相同）；keys 列出每一把密钥及其有效期，"
+        "旧树头按其 key_id 选用对应密钥验证。",
+    )
+    async def public_key(self) -> dict[str, Any]:
+        return public_key_document()
+
+    @get("/keys", summary="全部签名密钥及其有效期")
+    async def keys(self) -> dict[str, Any]:
+        return {"keys": public_key_document()["keys"]}
+
+    @get("/witnesses", summary="已登记的见证方")
+    async def list_witnesses(self) -> dict[str, Any]:
+        return {"witnesses": [w.to_json() for w in await witnesses.witnesses()]}
+
+    @post(
+        "/witnesses",
+        summary="登记见证方（管理员）",
+        guards=[require_roles(Role.admin)],
+    )
+    async def register_witness(
+        self, request: Request[Any, Any, Any], data: JSONBody[WitnessCreate]
+    ) -> dict[str, Any]:
+        view = await witnesses.register(user_of(request).username, data.name, data.public_key)
+        return view.to_json()
+
+    @post("/cosignatures", summary="提交见证方联署（由见证方签名，无需登录）")
+    async def cosign(self, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+        return await witnesses.accept(data)
+
+    @get("/cosignatures", summary="树头的见证方联署（默认最新树头）")
+    async def cosignatures(self, tree_size: FromQuery[int | None] = None) -> dict[str, Any]:
+        return await witnesses.cosignatures_of(tree_size)
 
     @get("/tree-head", summary="最新签名树头")
     async def latest(self) -> dict[str, Any]:

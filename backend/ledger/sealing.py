@@ -13,12 +13,12 @@ import structlog
 from piccolo.engine.postgres import PostgresEngine
 
 from backend.db import get_engine
+from backend.ledger.keys import ledger_keys
 from backend.ledger.service import latest_tree_head, node_key, read_nodes, sealed_size
 from backend.ledger.tables import LedgerEntry, LedgerNode
 from backend.ledger.tables import TreeHead as TreeHeadRow
-from backend.settings import get_settings
 from matching import merkle
-from matching.ledger import TreeHead, sign_tree_head, signing_key
+from matching.ledger import TreeHead, sign_tree_head
 
 log = structlog.get_logger(__name__)
 
@@ -73,16 +73,14 @@ async def seal(*, now: datetime | None = None) -> TreeHead:
         await _store_nodes(nodes)
         grown = True
     last = await latest_tree_head()
+    signer = ledger_keys().signer_at(now)
     if not grown and last is not None and last.tree_size == size:
         signed_at = datetime.fromisoformat(last.timestamp.replace("Z", "+00:00"))
-        if now - signed_at < HEARTBEAT:
+        # A new key in force re-signs at once, so the latest head is always under it.
+        if now - signed_at < HEARTBEAT and last.key_id == signer.key_id:
             return last
-    head = sign_tree_head(
-        signing_key(get_settings().ledger_signing_key),
-        size,
-        merkle.root_of_frontier(frontier),
-        now,
-    )
+    assert signer.private_key is not None  # signer_at refuses a public-only key
+    head = sign_tree_head(signer.private_key, size, merkle.root_of_frontier(frontier), now)
     await TreeHeadRow.insert(
         TreeHeadRow(
             tree_size=head.tree_size,

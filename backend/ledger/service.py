@@ -13,22 +13,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-from backend.db import execute_raw, in_transaction
+from backend.db import execute_raw, fetch_raw, in_transaction
 from backend.errors import DomainError
 from backend.ledger.tables import LedgerEntry
 from backend.ledger.tables import TreeHead as TreeHeadRow
-from backend.settings import get_settings
 from matching import merkle
-from matching.ledger import (
-    EntryKind,
-    TreeHead,
-    entry_body,
-    key_id,
-    raw_public_key,
-    signing_key,
-)
+from matching.ledger import EntryKind, TreeHead, entry_body
 
 NODE_KEY_SHIFT = 48
 
@@ -108,17 +98,6 @@ async def append(
     return entry_id
 
 
-def public_key_document() -> dict[str, str]:
-    """The tree heads' public key, as served at /api/v1/ledger/public-key."""
-    public = signing_key(get_settings().ledger_signing_key).public_key()
-    return {
-        "algorithm": "Ed25519",
-        "key_id": key_id(public),
-        "public_key": base64.b64encode(raw_public_key(public)).decode(),
-        "pem": public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode(),
-    }
-
-
 def node_key(level: int, index: int) -> int:
     return (level << NODE_KEY_SHIFT) | index
 
@@ -190,18 +169,17 @@ async def tree_head_of_size(size: int) -> TreeHead:
 
 
 async def tree_heads_page(after: int, limit: int) -> list[TreeHead]:
-    """Signed tree heads with a size above ``after``, smallest first, one per size."""
-    rows = (
-        await TreeHeadRow.select(*_HEAD_COLUMNS)
-        .where(TreeHeadRow.tree_size > after)
-        .order_by(TreeHeadRow.tree_size)
-        .order_by(TreeHeadRow.id, ascending=False)
-        .limit(limit * 4)
+    """Signed tree heads with a size above ``after``, smallest first: the latest head of each
+    size, so a page is never cut short by heads signed again at an unchanged size."""
+    rows = await fetch_raw(
+        "SELECT h.tree_size, h.root_hash, h.signed_at, h.key_id, h.signature "
+        "FROM ledger_tree_head h WHERE h.tree_size > {} AND h.id = "
+        "(SELECT MAX(l.id) FROM ledger_tree_head l WHERE l.tree_size = h.tree_size) "
+        "ORDER BY h.tree_size LIMIT {}",
+        after,
+        limit,
     )
-    heads: dict[int, TreeHead] = {}
-    for row in rows:
-        heads.setdefault(int(row["tree_size"]), _head_from_row(row))
-    return list(heads.values())[:limit]
+    return [_head_from_row(row) for row in rows]
 
 
 async def sealed_size() -> int:

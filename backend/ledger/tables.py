@@ -7,7 +7,8 @@ transaction that commits late still lands in the tree. A database trigger refuse
 except that one-time assignment, and every DELETE.
 """
 
-from piccolo.columns import BigInt, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 from matching.ledger import EntryKind
@@ -50,3 +51,32 @@ class TreeHead(Table, tablename="ledger_tree_head"):
     issued_at = Timestamptz(index=True)
     key_id = Varchar(length=16)
     signature = Text()
+
+
+class Witness(Table, tablename="ledger_witness"):
+    """An independent party (a university, a newspaper, another bureau) registered by an admin,
+    whose cosignatures of tree heads the platform accepts and publishes."""
+
+    id: Serial
+    name = Varchar(length=100)
+    #: First 16 hex digits of SHA-256 of the raw Ed25519 public key, as for the ledger's keys.
+    key_id = Varchar(length=16, unique=True)
+    #: base64 of the raw 32-byte Ed25519 public key.
+    public_key = Varchar(length=44)
+    registered_at = Timestamptz()
+    registered_by = Varchar(length=150)
+
+
+class Cosignature(Table, tablename="ledger_cosignature"):
+    """A witness's signed statement that the tree of ``tree_size`` with ``root_hash`` extends
+    every head it saw before (``matching/cosign.py``); one per witness and size."""
+
+    id: Serial
+    witness = ForeignKey(Witness, on_delete=OnDelete.restrict, index=True)
+    tree_size = BigInt(index=True)
+    root_hash = Varchar(length=64)
+    #: The witness's Unix time, exactly as signed.
+    cosigned_time = BigInt()
+    #: base64 Ed25519 signature over the canonical statement.
+    signature = Text()
+    received_at = Timestamptz()

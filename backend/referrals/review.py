@@ -13,7 +13,9 @@ from backend.accounts.guards import in_region_scope
 from backend.accounts.schemas import CurrentUser
 from backend.accounts.tables import RelativeDeclaration
 from backend.audit.service import record
+from backend.cases.service import MEMBER_ID_NUMBER
 from backend.cases.tables import HouseholdMember
+from backend.crypto import blind_index, cipher
 from backend.errors import Conflict, Forbidden
 from backend.needs.search_sync import need_changed
 from backend.needs.service import profiles_for, publish
@@ -57,8 +59,23 @@ async def _relative_in_household(reviewer: CurrentUser, case_id: int) -> bool:
     }
     if not declared:
         return False
-    return await HouseholdMember.exists().where(
-        (HouseholdMember.case == case_id) & HouseholdMember.id_number_index.is_in(list(declared))
+    index = blind_index()
+    if len(index.key_ids) == 1:
+        return await HouseholdMember.exists().where(
+            (HouseholdMember.case == case_id)
+            & HouseholdMember.id_number_index.is_in(list(declared))
+        )
+    # A blind-index key is being rotated: a declaration and a member may be indexed under
+    # different keys, so the household's few ID numbers are hashed under every key.
+    members = await HouseholdMember.select(HouseholdMember.id_number_sealed).where(
+        HouseholdMember.case == case_id
+    )
+    box = cipher()
+    return any(
+        declared.intersection(
+            index.candidates(box.open(m["id_number_sealed"], column=MEMBER_ID_NUMBER))
+        )
+        for m in members
     )
 
 

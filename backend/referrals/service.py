@@ -43,6 +43,8 @@ log = structlog.get_logger(__name__)
 
 _NARRATIVE = "referral.narrative"
 _WITNESS = "referral.consent_witness"
+#: Every sealed column of ``referral`` and its associated data (for key rotation).
+SEALED_COLUMNS = {"narrative_sealed": _NARRATIVE, "consent_witness_sealed": _WITNESS}
 
 
 class NoTemporaryAssistance(Conflict):

@@ -7,6 +7,7 @@ entry edited in the text box must fail. Set SCREENSHOT_DIR to keep screenshots.
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
@@ -15,7 +16,10 @@ import pytest
 from playwright.async_api import Page, expect
 
 from backend.db import unit_of_work
+from backend.ledger import service as ledger
 from backend.ledger.sealing import seal
+from backend.settings import Settings
+from matching.ledger import EntryKind
 from tests.factories import make_organisation
 from tests.integration.disclosure.ledger_helpers import (
     EVIDENCE,
@@ -104,4 +108,39 @@ async def test_every_entry_of_a_larger_tree_verifies(live_server: str, page: Pag
         await page.goto(f"{live_server}/disclosure/verify?entry={entry}")
         await expect(page.locator("#verify-result")).to_have_attribute(
             "data-ok", "true", timeout=10_000
+        )
+
+
+async def test_in_browser_verification_picks_the_key_by_id_after_a_rotation(
+    settings: Settings, page: Page
+) -> None:
+    """The latest head still signed by the retired key (no sealing since the rotation): the
+    page must find that key among all published keys and check its period, not use the
+    key now in force."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from backend.settings import set_settings
+    from tests.served import served
+
+    new_seed = base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode()
+    rotation = datetime.now(UTC) - timedelta(hours=1)
+    schedule = f"{settings.ledger_signing_key},{new_seed}@{rotation.isoformat()}"
+    set_settings(settings.model_copy(update={"ledger_signing_keys": schedule}))
+    try:
+        async with unit_of_work():
+            entry = await ledger.append(EntryKind.donation, amount_fen=12_300, need="n-rot")
+        async with unit_of_work():
+            await seal(now=rotation - timedelta(minutes=10))
+    finally:
+        set_settings(settings)
+    env = {"LEDGER_SIGNING_KEYS": schedule}
+    with served(env) as url:
+        await page.goto(f"{url}/disclosure/verify?entry={entry}")
+        await expect(page.locator("#verify-result")).to_have_attribute(
+            "data-ok", "true", timeout=10_000
+        )
+        await expect(page.locator('#verify-steps li[data-step="key"]')).to_contain_text(
+            "签发时该密钥在有效期内"
         )

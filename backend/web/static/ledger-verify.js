@@ -5,7 +5,9 @@
  *  1. leaf hash = SHA-256(0x00 || the entry's bytes, as typed in the box);
  *  2. the RFC 9162 §2.1.3.2 inclusion-path walk from that leaf to a root
  *     (a port of matching/merkle.py verify_inclusion; indices as BigInt, so any tree size);
- *  3. the key id = first 16 hex digits of SHA-256(raw public key) must name the head's key;
+ *  3. the head's key id picks the key among every published key (rotation keeps old heads
+ *     verifiable); its id = first 16 hex digits of SHA-256(raw public key), and the head's
+ *     timestamp must fall in that key's validity period;
  *  4. the Ed25519 signature of the tree head over its canonical JSON
  *     (matching/ledger.py TreeHead.signed_bytes: keys sorted, compact, "v": 1).
  * Editing a single character of the entry changes the leaf hash, so the walk ends at another
@@ -106,6 +108,13 @@
     );
   }
 
+  /* The published key that signed ``head``: by key id among every key (rotation keeps old
+     heads verifiable), or the single key of the document's older shape. */
+  function keyFor(head, keyDoc) {
+    const keys = Array.isArray(keyDoc.keys) ? keyDoc.keys : [keyDoc];
+    return keys.find((k) => k.key_id === head.key_id) || null;
+  }
+
   function equal(a, b) {
     return a.length === b.length && a.every((v, i) => v === b[i]);
   }
@@ -133,12 +142,23 @@
     } catch (err) {
       add("path", false, `包含证明无效：${err.message}`);
     }
-    const rawKey = base64ToBytes(keyDoc.public_key);
+    const listed = keyFor(head, keyDoc);
+    if (!listed) {
+      add("key", false, `树头由未知密钥 ${head.key_id} 签名：平台公布的密钥中没有它`);
+      add("signature", false, "无法验证签名：没有对应的公钥");
+      return steps;
+    }
+    const rawKey = base64ToBytes(listed.public_key);
     const keyId = bytesToHex(await sha256(rawKey)).slice(0, 16);
-    if (keyId === head.key_id && keyId === keyDoc.key_id) {
-      add("key", true, `树头由公钥 ${keyId} 签名`);
-    } else {
+    const inPeriod =
+      (!listed.valid_from || listed.valid_from <= head.timestamp) &&
+      (!listed.valid_until || head.timestamp < listed.valid_until);
+    if (keyId !== head.key_id) {
       add("key", false, `树头的密钥编号 ${head.key_id} 与公钥 ${keyId} 不符`);
+    } else if (!inPeriod) {
+      add("key", false, `树头签发时间 ${head.timestamp} 不在密钥 ${keyId} 的有效期（${listed.valid_from || "启用之初"} 至 ${listed.valid_until || "至今"}）内`);
+    } else {
+      add("key", true, `树头由公钥 ${keyId} 签名，签发时该密钥在有效期内`);
     }
     try {
       const valid = await verifyHeadSignature(head, rawKey);

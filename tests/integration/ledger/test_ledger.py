@@ -23,6 +23,7 @@ from matching.ledger import EntryKind, TreeHead
 from tests.factories import api_token, make_organisation, make_user
 from tests.ledger_rows import entries_of_need
 from tests.needs_factory import publish_need
+from tests.served import served
 
 pytestmark = pytest.mark.usefixtures("database")
 
@@ -268,36 +269,23 @@ async def test_verify_accepts_the_ledger_and_catches_an_edited_row(
     assert "根哈希与签名树头不符" in caught.stderr
 
 
-def test_verify_catches_removed_and_reordered_entries_and_forged_heads(tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from backend.ledger import offline
-    from matching.ledger import LedgerVerificationError, sign_tree_head, verify_entries
-
-    key = Ed25519PrivateKey.generate()
-    entries = [json.dumps({"n": i}).encode() for i in range(9)]
-    root = merkle.root_of_leaves(merkle.leaf_hash(e) for e in entries)[1]
+def test_a_pem_key_verifies_a_head_and_names_a_stranger(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    head = sign_tree_head(key, 9, root, datetime.now(UTC))
-    assert verify_entries(entries, head, key.public_key()) == 9
-    with pytest.raises(LedgerVerificationError, match="条目不足"):
-        verify_entries(entries[:8], head, key.public_key())
-    with pytest.raises(LedgerVerificationError, match="根哈希"):
-        verify_entries([entries[1], entries[0], *entries[2:]], head, key.public_key())
-    with pytest.raises(LedgerVerificationError, match="根哈希"):
-        verify_entries([*entries[:4], *entries[5:], b"{}"], head, key.public_key())
-    forged = TreeHead(9, b"\x00" * 32, head.timestamp, head.key_id, head.signature)
-    with pytest.raises(LedgerVerificationError, match="签名无效"):
-        verify_entries(entries, forged, key.public_key())
-    other = Ed25519PrivateKey.generate()
-    with pytest.raises(LedgerVerificationError, match="key_id"):
-        verify_entries(entries, head, other.public_key())
-    pem = tmp_path / "key.pem"
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+    from backend.ledger import offline
+    from matching.ledger import LedgerVerificationError, sign_tree_head
+
+    key = Ed25519PrivateKey.generate()
+    pem = tmp_path / "key.pem"
     pem.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
-    assert offline.load_public_key(pem) == key.public_key()
+    keys = offline.load_keys(pem)
+    keys.verify(sign_tree_head(key, 9, b"\x01" * 32, datetime.now(UTC)))
+    stranger = sign_tree_head(Ed25519PrivateKey.generate(), 9, b"\x01" * 32, datetime.now(UTC))
+    with pytest.raises(LedgerVerificationError, match="未知密钥"):
+        keys.verify(stranger)
 
 
 async def test_an_entry_outside_a_unit_of_work_is_refused() -> None:
@@ -351,54 +339,17 @@ async def test_verify_checks_a_consistency_proof(
     assert "一致性证明不成立" in bad.stderr
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_download_then_verify_against_a_running_server(
     settings: Settings, tmp_path: Path
 ) -> None:
-    import os
-    import sys
-    import time
-
     await _append(7)
     await _seal()
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": settings.database_url or ""}
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "backend.cli",
-        "serve",
-        "--port",
-        str(port),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient() as http:
-            while time.monotonic() < deadline:
-                try:
-                    if (await http.get(url + "/health/live", timeout=1)).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.2)
-        out = tmp_path / "ledger"
+    out = tmp_path / "ledger"
+    with served({"DATABASE_URL": settings.database_url or ""}) as url:
         downloaded = await asyncio.to_thread(
             _cli, settings, "ledger-download", "--url", url, "--out", str(out)
         )
         assert downloaded.returncode == 0, downloaded.stderr
-    finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), timeout=10)
     checked = _cli(
         settings,
         "verify",

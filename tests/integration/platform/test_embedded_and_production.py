@@ -127,6 +127,34 @@ def test_production_refuses_each_default_secret(kept: str, monkeypatch: pytest.M
         Settings()
 
 
+def test_production_judges_key_schedules_by_the_keys_in_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A schedule replaces the single key: its unused default is no objection, a development
+    key inside the schedule is."""
+    from backend.settings import DEV_BLIND_INDEX_KEY, DEV_LEDGER_SIGNING_KEY
+
+    for name, value in _production_secrets().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    for single in ("LEDGER_SIGNING_KEY", "BLIND_INDEX_KEY"):
+        monkeypatch.delenv(single)
+    fresh = base64.b64encode(secrets.token_bytes(32)).decode()
+    monkeypatch.setenv("LEDGER_SIGNING_KEYS", f"{fresh}")
+    monkeypatch.setenv("BLIND_INDEX_KEYS", f"b1:{fresh}")
+    assert Settings().ledger_signing_keys == fresh
+    monkeypatch.setenv("LEDGER_SIGNING_KEYS", f"{DEV_LEDGER_SIGNING_KEY},{fresh}@2027-01-01")
+    with pytest.raises(ValidationError, match="LEDGER_SIGNING_KEYS"):
+        Settings()
+    monkeypatch.setenv("LEDGER_SIGNING_KEYS", fresh)
+    monkeypatch.setenv("BLIND_INDEX_KEYS", f"b1:{fresh},b0:{DEV_BLIND_INDEX_KEY}")
+    with pytest.raises(ValidationError, match="BLIND_INDEX_KEYS"):
+        Settings()
+    monkeypatch.setenv("BLIND_INDEX_KEYS", "b1:c2hvcnQ=")
+    with pytest.raises(ValidationError, match="at least 32 bytes"):
+        Settings()
+
+
 def test_production_refuses_a_short_session_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in _production_secrets().items():
         monkeypatch.setenv(name, value)

@@ -1,0 +1,37 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Varchar
+from piccolo.columns.indexes import IndexMethod
+
+ID = "2026-12-04T16:59:19:172650"
+VERSION = "1.38.0"
+DESCRIPTION = "Blind-index key id of each ID-number index"
+
+
+async def forwards():
+    manager = MigrationManager(
+        migration_id=ID, app_name="cases", description=DESCRIPTION
+    )
+
+    manager.add_column(
+        table_class_name="HouseholdMember",
+        tablename="household_member",
+        column_name="id_number_index_key",
+        db_column_name="id_number_index_key",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    return manager
