@@ -7,7 +7,7 @@ know, once per app, before the document is served (``/schema/openapi.json``, ``/
 * every error response is ``Error`` (``{code, message, field, errors}``, ``backend.web.errors``),
   not Litestar's ``{status_code, detail, extra}``;
 * each operation lists the error statuses it can answer: 400 (refused input), 404, 403,
-  401 when it needs a login, 409 for writes, 413 and 415 for bodies, 410 for invitations,
+  401 when it needs a login, 409 for writes, 413, 415 and 422 for bodies, 410 for invitations,
   429 for the token endpoint, 502 where Stripe is called, 503 (search or database briefly
   unavailable);
 * ``securitySchemes`` has the bearer scheme of ``POST /api/v1/auth/token``, and every
@@ -73,6 +73,7 @@ _DESCRIPTIONS = {
     410: "链接已使用或已过期",
     413: "请求内容过大",
     415: "请求体的内容类型不受支持",
+    422: "请求格式正确，但内容无法处理（如签名或联署无效）",
     429: "请求过于频繁（登录失败过多）；Retry-After 给出秒数",
     502: "支付服务暂时不可用",
     503: "服务暂时不可用，请稍后再试",
@@ -118,7 +119,7 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any], secured: 
     if method in _WRITE_METHODS:
         statuses.add(409)
     if "requestBody" in operation:
-        statuses.update({413, 415})
+        statuses.update({413, 415, 422})
     if path.startswith("/api/v1/invitations/"):
         statuses.add(410)
     if path == "/api/v1/auth/token" and method == "post":

@@ -163,3 +163,20 @@ async def test_signed_tree_heads_come_in_pages(client: Client) -> None:
     same = await client.get(f"/api/v1/ledger/tree-heads/{head['tree_size']}")
     assert same.json() == head
     assert (await client.get("/api/v1/ledger/tree-heads", params={"limit": 0})).status_code == 400
+
+
+def _subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    for sub in list(found):
+        found |= _subclasses(sub)
+    return found
+
+
+def test_every_status_a_domain_error_carries_is_in_the_catalogue(app: object) -> None:
+    """A new error status must be documented (backend/web/openapi.py) before it is answered."""
+    import backend.app  # noqa: F401 - every domain module is imported by the app
+    from backend.errors import DomainError
+    from backend.web.openapi import _DESCRIPTIONS
+
+    used = {int(cls.status_code) for cls in _subclasses(DomainError) | {DomainError}}
+    assert used - {500} <= _DESCRIPTIONS.keys()
