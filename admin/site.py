@@ -17,11 +17,12 @@ from piccolo_admin.translations.data import ENGLISH, SIMPLIFIED_CHINESE
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.crud.validators import Validators
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from starlette.requests import Request
 
 from admin import rules
 from backend.accounts import service as accounts
+from backend.accounts.passwords import check_password_policy
 from backend.accounts.schemas import UserCreate
 from backend.accounts.tables import LoginAttempt, Membership, Role, User
 from backend.audit.tables import AuditEntry
@@ -48,7 +49,9 @@ class NewUser(BaseModel):
 
     username: str = Field(title="用户名", min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     display_name: str = Field(title="显示名称", min_length=1, max_length=100)
-    password: SecretStr = Field(title="初始密码（至少 10 位）", min_length=10, max_length=256)
+    password: SecretStr = Field(
+        title="初始密码（至少 10 位，不能是纯数字或常见密码）", max_length=256
+    )
     role: Role = Field(title="角色")
     region_code: str | None = Field(
         default=None, title="管辖地区代码（民政工作人员、审核人员必填）", pattern=r"^\d{12}$"
@@ -56,6 +59,12 @@ class NewUser(BaseModel):
     organisation_id: str | None = Field(
         default=None, title="所属组织公开编号（组织成员必填）", max_length=24
     )
+
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        check_password_policy(value.get_secret_value(), info.data.get("username"))
+        return value
 
 
 class NewRegion(BaseModel):
@@ -88,6 +97,8 @@ async def create_user(request: Request, data: NewUser) -> str:
         )
     except DomainError as exc:
         raise ValueError(exc.message) from None
+    except ValidationError as exc:
+        raise ValueError("；".join(str(e["msg"]) for e in exc.errors())) from None
     rules.log.info("admin_user_created", user_id=user.id, admin_id=rules.admin_id(request))
     return f"已创建用户 {user.username}（编号 {user.id}）"
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from backend.disclosure.platform import PlatformDisclosure
 from backend.disclosure.service import EntryView, NeedLine, OrganisationFacts, utc_iso
+from backend.safe_text import spreadsheet_cell
 from backend.settings import get_settings
 from matching.disclosure import Totals
 
@@ -155,7 +156,7 @@ def _csv_cell(value: Any) -> Any:
         return "是" if value else "否"
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return value
+    return spreadsheet_cell(value)
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
