@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo serve test lint format services browser bench restore-drill lock clean
+.PHONY: help install demo serve test lint format services browser bench fuzz restore-drill lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ bench: install services ## Run the benchmarks under bench/ and print their figur
 	@failed=""; for script in bench/bench_*.py; do echo "== $$script"; \
 		$(BIN)/python $$script || failed="$$failed $$script"; done; \
 	if [ -n "$$failed" ]; then echo "budget missed:$$failed"; exit 1; fi
+
+fuzz: install services ## Schemathesis over the whole API on PostgreSQL, as staff and as an organisation member
+	$(BIN)/python scripts/fuzz.py $(FUZZ_ARGS)
 
 restore-drill: install services ## Back up, restore into fresh databases (PostgreSQL, SQLite), verify ledger and search
 	$(BIN)/python scripts/restore_drill.py --entries $${DRILL_ENTRIES:-100000}

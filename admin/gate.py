@@ -54,8 +54,9 @@ from backend.accounts.service import get_active_user
 from backend.accounts.tables import Role
 from backend.public_url import public_base_url
 from backend.settings import Settings
-from backend.web.auth import SESSION_USER_KEY
+from backend.web.auth import SESSION_USER_KEY, end_session
 from backend.web.errors import error_body
+from backend.web.sessions import want_csrf_cookie
 
 MOUNT_PATH = "/admin"
 #: Where piccolo-admin's copy of the identity travels (never read from the request itself).
@@ -161,7 +162,7 @@ class AdminGate:
         elif _REFUSED.match(sub):
             await self._refuse(request, 403, NO_SECOND_DOOR, user)
         elif sub == _LOGOUT and scope["method"] == "POST":
-            request.clear_session()
+            end_session(request)
             await self._send(request, Response(content={"detail": "已退出登录"}))
         else:
             await self._pass(scope, receive, send, sub, user)
@@ -174,6 +175,7 @@ class AdminGate:
         child["root_path"] = MOUNT_PATH
         child[SCOPE_KEY] = user
         child["headers"] = _share_csrf_cookie(scope)
+        want_csrf_cookie(scope)  # piccolo-admin's JavaScript reads the token from the cookie
         method = scope["method"]
         if method in ("GET", "HEAD") and sub == self.bundle.path:
             await self.bundle.serve(scope, send)

@@ -57,7 +57,9 @@ class NewUser(BaseModel):
 
     username: str = Field(title="用户名（3–64 位字母、数字、下划线、点或连字符）", max_length=64)
     display_name: str = Field(title="显示名称", max_length=100)
-    password: SecretStr = Field(title="初始密码（至少 10 位）", max_length=256)
+    password: SecretStr = Field(
+        title="初始密码（至少 10 位，不能是纯数字或常见密码）", max_length=256
+    )
     #: Optional here so that a missing role is said together with every other problem.
     role: Role | None = Field(
         default=None,

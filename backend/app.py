@@ -8,7 +8,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -71,12 +70,21 @@ from backend.web.assets import ASSET_PATHS, favicon
 from backend.web.auth import AuthenticationMiddleware
 from backend.web.controllers import HomeController
 from backend.web.errors import EXCEPTION_HANDLERS
+from backend.web.input import (
+    StrictInputMiddleware,
+    StrictPydanticPlugin,
+    StrictRequest,
+    strip_unsafe,
+)
 from backend.web.middleware import (
     PublicAddressMiddleware,
     RequestLogMiddleware,
     TransactionMiddleware,
 )
+from backend.web.openapi import render_plugins
 from backend.web.pages import TEMPLATE_GLOBALS, load_inbox_badge
+from backend.web.security import ClientAddressMiddleware, security_headers
+from backend.web.sessions import CsrfCookieWhenUsed, SessionConfig
 
 WEB = Path(__file__).parent / "web"
 UNAUTHENTICATED_PATHS = ["^/static/", "^/health/", "^/schema", *ASSET_PATHS]
@@ -91,6 +99,8 @@ def _session_store(settings: Settings) -> Store:
 def _templates() -> TemplateConfig[JinjaTemplateEngine]:
     def register(engine: JinjaTemplateEngine) -> None:
         engine.engine.globals.update(TEMPLATE_GLOBALS)
+        # No control or bidi character reaches a page, whatever was stored.
+        engine.engine.finalize = strip_unsafe
 
     return TemplateConfig(
         directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=register
@@ -101,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     set_settings(settings)
     configure_logging(settings)
-    sessions = ServerSideSessionConfig(
+    sessions = SessionConfig(
         max_age=settings.session_max_age_seconds,
         secure=settings.is_production,
         samesite="lax",
@@ -177,18 +187,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB / "static"]),
         ],
         middleware=[
+            ClientAddressMiddleware,
             RequestLogMiddleware,
             PublicAddressMiddleware,
             sessions.middleware,
+            CsrfCookieWhenUsed,
             DefineMiddleware(AuthenticationMiddleware, exclude=UNAUTHENTICATED_PATHS),
+            StrictInputMiddleware,
             TransactionMiddleware,
         ],
+        before_send=[security_headers],
         csrf_config=csrf,
+        plugins=[StrictPydanticPlugin()],
+        request_class=StrictRequest,
         stores={"sessions": _session_store(settings)},
         template_config=_templates(),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
-            title="救助衔接平台 AidBridge API", version="1", path="/schema"
+            title="救助衔接平台 AidBridge API",
+            version="1",
+            path="/schema",
+            render_plugins=render_plugins(),
         ),
         before_request=load_inbox_badge,
         on_startup=[start_engine, scheduler.start, restore_thesaurus],

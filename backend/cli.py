@@ -43,7 +43,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
         port=port or settings.port,
         workers=workers,
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-For is read by the app, from TRUSTED_PROXIES only (backend/web/security.py).
+        proxy_headers=False,
         log_config=None,
     )
 

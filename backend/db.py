@@ -7,9 +7,11 @@ sees a row that was not committed (the pattern of Polar's ``worker/_enqueue.py``
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from asyncpg.exceptions import UniqueViolationError
@@ -67,6 +69,40 @@ def _transaction(engine: Engine, *, write: bool):  # type: ignore[no-untyped-def
     return engine.transaction()
 
 
+#: SQLite allows one writer at a time. Writers of this process queue here, in order, before
+#: they ask SQLite for its write lock (BEGIN IMMEDIATE); other processes (the CLI, a second
+#: server) still wait on SQLite's busy timeout. Per event loop: the tests run several.
+_writer_locks: dict[int, asyncio.Lock] = {}
+_holding_writer_lock: ContextVar[bool] = ContextVar("holding_writer_lock", default=False)
+
+
+@asynccontextmanager
+async def _sqlite_writer() -> AsyncIterator[None]:
+    if _holding_writer_lock.get():
+        yield
+        return
+    loop = id(asyncio.get_running_loop())
+    lock = _writer_locks.setdefault(loop, asyncio.Lock())
+    async with lock:
+        token = _holding_writer_lock.set(True)
+        try:
+            yield
+        finally:
+            _holding_writer_lock.reset(token)
+
+
+def uses_sqlite() -> bool:
+    return isinstance(get_engine(), SQLiteEngine)
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked": a reader that began before another writer committed
+    cannot become a writer itself (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
+
+
 class Rollback(Exception):
     """Raised inside a unit of work to roll it back without an error reaching the caller."""
 
@@ -77,9 +113,10 @@ async def unit_of_work(*, write: bool = True) -> AsyncIterator[PendingJobs]:
     from backend.jobs.queue import collect_jobs
 
     engine = get_engine()
+    serialise = _sqlite_writer() if write and isinstance(engine, SQLiteEngine) else nullcontext()
     async with collect_jobs() as pending:
         try:
-            async with _transaction(engine, write=write):
+            async with serialise, _transaction(engine, write=write):
                 yield pending
         except Rollback:
             pending.discard()

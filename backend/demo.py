@@ -56,24 +56,26 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("staff", "塘沽街道民政专干（演示）", Role.staff, "demo-staff-2026", "120116001000"),
+    DemoAccount(
+        "staff", "塘沽街道民政专干（演示）", Role.staff, "demo-tanggu-2026", "120116001000"
+    ),
     DemoAccount(
         "reviewer",
         "滨海新区民政局审核员（演示）",
         Role.reviewer,
-        "demo-reviewer-2026",
+        "demo-binhai-2026",
         "120116000000",
     ),
     DemoAccount(
         "charity",
         "滨海新区慈善协会项目官员（演示）",
         Role.org_member,
-        "demo-charity-2026",
+        "demo-cishan-2026",
         organisation_uscc="53120116MJ0000001J",
     ),
-    DemoAccount("volunteer", "志愿者小王（演示）", Role.volunteer, "demo-volunteer-2026"),
-    DemoAccount("auditor", "社会监督员（演示）", Role.auditor, "demo-auditor-2026"),
-    DemoAccount("admin", "平台管理员（演示）", Role.admin, "demo-admin-2026"),
+    DemoAccount("volunteer", "志愿者小王（演示）", Role.volunteer, "demo-xiaowang-2026"),
+    DemoAccount("auditor", "社会监督员（演示）", Role.auditor, "demo-jiandu-2026"),
+    DemoAccount("admin", "平台管理员（演示）", Role.admin, "demo-houtai-2026"),
 ]
 
 

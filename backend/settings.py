@@ -9,6 +9,8 @@ this repository and protect nothing.
 from __future__ import annotations
 
 import base64
+import ipaddress
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -124,8 +126,26 @@ class Settings(BaseSettings):
     #: of the upload routes (backend/disbursements/evidence.py).
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0, le=50 * 1024 * 1024)
 
-    login_max_failures: int = 5
-    login_failure_window_seconds: int = 15 * 60
+    #: Login throttling (backend/accounts/throttle.py). Failures are counted per account and
+    #: client over the window; from ``login_max_failures`` on, that client waits a back-off
+    #: that starts at ``login_backoff_seconds`` and doubles with each further failure, capped
+    #: at the window. Attempts while waiting are refused without being counted, and a browser
+    #: holding the signed device cookie of an earlier login to the account is never held back
+    #: by failures made elsewhere.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=60 * 60, ge=60)
+    login_backoff_seconds: int = Field(default=60, ge=1)
+    #: Failures from one client across all accounts (password spraying) before it waits too.
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    #: Failures against one account from all clients together (a distributed guess) before
+    #: clients without that account's device cookie wait too.
+    login_max_failures_per_account: int = Field(default=50, ge=1)
+    #: Addresses or networks (comma separated, e.g. ``10.0.0.5,172.18.0.0/16``) of the reverse
+    #: proxies in front of the app. Only a request arriving from one of them has its
+    #: ``X-Forwarded-For`` read; unset, the header is ignored and the peer address counts.
+    trusted_proxies: str = ""
+    #: ``Strict-Transport-Security`` max-age sent in production (HTTPS is assumed there).
+    hsts_max_age_seconds: int = Field(default=365 * 24 * 3600, ge=0)
     log_json: bool = False
     log_level: str = "INFO"
 
@@ -226,6 +246,18 @@ class Settings(BaseSettings):
                 "or none of them (offline donations only)"
             )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        parts = filter(None, (p.strip() for p in self.trusted_proxies.split(",")))
+        return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
 
     @property
     def is_production(self) -> bool:

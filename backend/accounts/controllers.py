@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
@@ -13,6 +13,7 @@ from backend.accounts import service
 from backend.accounts.guards import require_login, require_roles, user_of
 from backend.accounts.schemas import (
     CurrentUser,
+    MeRead,
     RelativeCreate,
     RelativeRead,
     TokenCreate,
@@ -20,7 +21,8 @@ from backend.accounts.schemas import (
     UserCreate,
 )
 from backend.accounts.tables import Role
-from backend.web.auth import SESSION_USER_KEY, bearer_token
+from backend.web.auth import bearer_token, end_session, start_session
+from backend.web.devices import device_cookie, device_user_id
 from backend.web.middleware import keep_writes
 from backend.web.pages import page
 from backend.web.requests import client_ip
@@ -67,10 +69,12 @@ class LoginController(Controller):
                 active="login",
             )
         try:
-            user = await service.authenticate(username, password, client_ip(request))
+            user = await service.authenticate(
+                username, password, client_ip(request), device_user_id=device_user_id(request)
+            )
         except (service.LoginFailed, service.LoginRateLimited) as exc:
             keep_writes(request.scope)  # the failed attempt must be counted
-            return page(
+            refused = page(
                 request,
                 "login.html",
                 status_code=exc.status_code,
@@ -79,14 +83,25 @@ class LoginController(Controller):
                 username=username,
                 active="login",
             )
-        request.clear_session()
-        request.set_session({SESSION_USER_KEY: user.id})
-        return Redirect(path=next_url, status_code=303)
+            refused.headers.update(exc.headers)  # Retry-After when throttled
+            return refused
+        await start_session(request, user)
+        return _remember_device(request, Redirect(path=next_url, status_code=303), user)
 
     @post("/logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
-        request.clear_session()
+        end_session(request)
         return Redirect(path="/", status_code=303)
+
+
+R = TypeVar("R", bound=Response[Any])
+
+
+def _remember_device(request: Request[Any, Any, Any], response: R, user: CurrentUser) -> R:
+    """Give the browser the account's device cookie, unless it already holds one."""
+    if device_user_id(request) != user.id:
+        response.cookies.append(device_cookie(user.id))
+    return response
 
 
 class AuthApiController(Controller):
@@ -96,10 +111,16 @@ class AuthApiController(Controller):
     @post("/token", summary="用用户名和密码换取访问令牌")
     async def create_token(
         self, request: Request[Any, Any, Any], data: JSONBody[TokenCreate]
-    ) -> TokenRead:
-        user = await service.authenticate(data.username, data.password, client_ip(request))
+    ) -> Response[TokenRead]:
+        user = await service.authenticate(
+            data.username, data.password, client_ip(request), device_user_id=device_user_id(request)
+        )
         token, expires_at = await service.issue_token(user)
-        return TokenRead(token=token, expires_at=expires_at, user=user)
+        return _remember_device(
+            request,
+            Response(TokenRead(token=token, expires_at=expires_at, user=user), status_code=201),
+            user,
+        )
 
     @delete("/token", summary="注销当前访问令牌", guards=[require_login])
     async def revoke_token(self, request: Request[Any, Any, Any]) -> None:
@@ -107,9 +128,10 @@ class AuthApiController(Controller):
         if token:
             await service.revoke_token(token)
 
-    @get("/me", summary="当前用户", guards=[require_login])
-    async def me(self, request: Request[Any, Any, Any]) -> CurrentUser:
-        return user_of(request)
+    @get("/me", summary="当前用户及其所属组织", guards=[require_login])
+    async def me(self, request: Request[Any, Any, Any]) -> MeRead:
+        user = user_of(request)
+        return MeRead(**user.model_dump(), organisations=await service.organisations_of(user.id))
 
 
 class UsersApiController(Controller):

@@ -9,8 +9,9 @@ from typing import Any
 
 import structlog
 
+from backend.accounts import throttle
 from backend.accounts.passwords import hash_password, needs_rehash, verify_password
-from backend.accounts.schemas import CurrentUser, UserCreate
+from backend.accounts.schemas import CurrentUser, MyOrganisation, UserCreate
 from backend.accounts.tables import (
     REGION_SCOPED_ROLES,
     ApiToken,
@@ -132,36 +133,29 @@ async def create_user(data: UserCreate) -> CurrentUser:
     )
 
 
-async def _recent_failures(since: datetime, *, username: str, ip: str) -> tuple[int, int]:
-    failed = LoginAttempt.succeeded.eq(False) & (LoginAttempt.at >= since)
-    by_account = await LoginAttempt.count().where(failed & (LoginAttempt.username == username))
-    by_address = await LoginAttempt.count().where(failed & (LoginAttempt.ip == ip))
-    return by_account, by_address
+async def authenticate(
+    username: str, password: str, ip: str, *, device_user_id: int | None = None
+) -> CurrentUser:
+    """Check a login; every attempt that is not throttled is recorded.
 
-
-async def authenticate(username: str, password: str, ip: str) -> CurrentUser:
-    """Check a login; every attempt is recorded, and too many failures lock out for a while.
-
-    Failures are counted per account and per address over a sliding window, so neither
-    guessing one account's password nor spraying many accounts from one address gets far.
+    ``device_user_id``: the user named by the request's signed device cookie. When it is this
+    account's, failures made elsewhere do not hold the login back (``accounts.throttle``).
     """
     settings = get_settings()
     username = username.strip().lower()[:64]
     now = _now()
-    window = timedelta(seconds=settings.login_failure_window_seconds)
-    by_account, by_address = await _recent_failures(now - window, username=username, ip=ip)
-    if max(by_account, by_address) >= settings.login_max_failures:
-        await LoginAttempt.insert(LoginAttempt(username=username, ip=ip, succeeded=False, at=now))
-        log.warning(
-            "login_rate_limited", account_failures=by_account, address_failures=by_address, ip=ip
-        )
-        raise LoginRateLimited(retry_after=settings.login_failure_window_seconds)
-
     row = (
         await User.select(*_USER_COLUMNS, User.password_hash, User.is_active)
         .where(User.username == username)
         .first()
     )
+    known_device = row is not None and device_user_id == row["id"]
+    if not known_device:
+        wait = await throttle.seconds_to_wait(username, ip, now, settings)
+        if wait:
+            # Not recorded: an attempt while waiting must not make the wait longer.
+            log.warning("login_rate_limited", ip=ip, retry_after=wait)
+            raise LoginRateLimited(retry_after=wait)
     ok = verify_password(row["password_hash"] if row else None, password)
     ok = ok and row is not None and row["is_active"]
     await LoginAttempt.insert(LoginAttempt(username=username, ip=ip, succeeded=ok, at=now))
@@ -172,7 +166,7 @@ async def authenticate(username: str, password: str, ip: str) -> CurrentUser:
     if needs_rehash(row["password_hash"]):
         update[User.password_hash] = hash_password(password)
     await User.update(update).where(User.id == row["id"])
-    log.info("login_succeeded", user_id=row["id"], ip=ip)
+    log.info("login_succeeded", user_id=row["id"], ip=ip, known_device=known_device)
     return to_current_user(row)
 
 
@@ -209,6 +203,20 @@ async def revoke_token(token: str) -> None:
     await ApiToken.update({ApiToken.revoked_at: _now()}).where(
         ApiToken.token_hash == _token_digest(token)
     )
+
+
+async def organisations_of(user_id: int) -> list[MyOrganisation]:
+    rows = (
+        await Membership.select(
+            Membership.organisation.public_id.as_alias("id"),
+            Membership.organisation.name.as_alias("name"),
+            Membership.organisation.kind.as_alias("kind"),
+            Membership.role.as_alias("membership_role"),
+        )
+        .where(Membership.user == user_id)
+        .order_by(Membership._meta.primary_key)
+    )
+    return [MyOrganisation(**row) for row in rows]
 
 
 async def organisation_ids_of(user_id: int) -> set[int]:

@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 from matching.identity import IdNumberInvalid, check_id_number
 from matching.vocabulary import GrantKind, Programme, ReviewCycle, Sex
 
-Fen = Annotated[int, Field(ge=0, le=10_000_000_000)]
+Fen = Annotated[int, Field(ge=0, le=10_000_000_000, strict=True)]
 
 
 def normalise_phone(value: str) -> str:
@@ -27,13 +27,13 @@ def normalise_phone(value: str) -> str:
 
 
 class MemberIn(BaseModel):
-    is_head: bool = Field(default=False, title="户主")
+    is_head: bool = Field(strict=True, default=False, title="户主")
     relation: str = Field(title="与户主关系", min_length=1, max_length=20)
     name: str = Field(title="姓名", min_length=1, max_length=50)
     id_number: str = Field(title="身份证号", min_length=1, max_length=40)
     phone: str | None = Field(default=None, title="联系电话", max_length=30)
     address: str | None = Field(default=None, title="住址", max_length=200)
-    disability_grade: int | None = Field(default=None, title="残疾等级", ge=1, le=4)
+    disability_grade: int | None = Field(strict=True, default=None, title="残疾等级", ge=1, le=4)
     illness: str | None = Field(default=None, title="患病情况", max_length=200)
     school: str | None = Field(default=None, title="就读学校及年级", max_length=100)
     employment: str | None = Field(default=None, title="就业情况", max_length=100)
@@ -64,7 +64,7 @@ class MemberIn(BaseModel):
 class CaseCreate(BaseModel):
     region_code: str = Field(title="所属社区（村）", pattern=r"^\d{12}$")
     programme: Programme = Field(title="救助类别")
-    income_stable: bool = Field(default=False, title="收入稳定")
+    income_stable: bool = Field(strict=True, default=False, title="收入稳定")
     verified_on: date | None = Field(default=None, title="核实日期")
     members: list[MemberIn] = Field(title="家庭成员", min_length=1, max_length=20)
 
@@ -105,7 +105,7 @@ class StageIn(BaseModel):
 
 class GrantCreate(BaseModel):
     kind: GrantKind = Field(title="救助类型")
-    amount_fen: int = Field(title="救助金额（分）", gt=0, le=10_000_000_000)
+    amount_fen: int = Field(strict=True, title="救助金额（分）", gt=0, le=10_000_000_000)
     granted_on: date = Field(title="审批日期")
     office: str = Field(title="审批单位", min_length=2, max_length=200)
     stages: list[StageIn] = Field(default_factory=list, title="分阶段发放", max_length=24)

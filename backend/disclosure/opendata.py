@@ -17,6 +17,7 @@ from typing import Any
 from backend.disclosure.platform import PlatformDisclosure
 from backend.disclosure.service import EntryView, NeedLine, OrganisationFacts, utc_iso
 from backend.public_url import public_base_url
+from backend.safe_text import spreadsheet_cell
 from matching.disclosure import Totals
 
 DATASETS = ("needs", "organisations", "entries")
@@ -155,7 +156,7 @@ def _csv_cell(value: Any) -> Any:
         return "是" if value else "否"
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return value
+    return spreadsheet_cell(value)
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:

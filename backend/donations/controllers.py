@@ -19,6 +19,7 @@ from backend.donations.schemas import (
     PaymentStart,
 )
 from backend.jobs import enqueue
+from backend.web.params import IdempotencyKey
 
 
 class DonationsApiController(Controller):
@@ -29,7 +30,7 @@ class DonationsApiController(Controller):
     async def create(
         self,
         data: JSONBody[DonationCreate],
-        idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key")] = "",
+        idempotency_key: IdempotencyKey,
     ) -> PaymentStart:
         return await service.start_online_donation(data, idempotency_key)
 

@@ -55,7 +55,7 @@ class DonationCreate(BaseModel):
 
     need_id: str = Field(title="需求编号", min_length=8, max_length=24)
     organisation_id: str = Field(title="受赠慈善组织", min_length=8, max_length=24)
-    amount_fen: int = Field(title="捐赠金额（分）", ge=100, le=MAX_DONATION_FEN)
+    amount_fen: int = Field(strict=True, title="捐赠金额（分）", ge=100, le=MAX_DONATION_FEN)
     donor_name: DonorName = Field(default=DEFAULT_DONOR_NAME, title="显示名称")
 
 
@@ -64,7 +64,7 @@ class OfflineDonationCreate(BaseModel):
 
     need_id: str = Field(title="需求编号", min_length=8, max_length=24)
     organisation_id: str = Field(title="受赠慈善组织", min_length=8, max_length=24)
-    amount_fen: int = Field(title="捐赠金额（分）", ge=1, le=MAX_DONATION_FEN)
+    amount_fen: int = Field(strict=True, title="捐赠金额（分）", ge=1, le=MAX_DONATION_FEN)
     donor_name: DonorName = Field(default=DEFAULT_DONOR_NAME, title="显示名称")
     bank_reference: str = Field(
         title="银行流水号", min_length=4, max_length=60, pattern=r"^[A-Za-z0-9\-_/]+$"

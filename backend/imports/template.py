@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from backend.imports.columns import COLUMNS, HEADERS, MAX_GRANTS, Kind
 from backend.imports.reader import DATA_SHEET, MAX_FILE_BYTES, MAX_ROWS
+from backend.safe_text import spreadsheet_row
 from matching.vocabulary import GRANT_KIND_LABELS, PROGRAMME_LABELS
 
 INSTRUCTIONS: tuple[str, ...] = (
@@ -60,7 +61,7 @@ def xlsx_template(communities: list[dict[str, Any]]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = DATA_SHEET
-    sheet.append(list(HEADERS))
+    sheet.append(spreadsheet_row(list(HEADERS)))
     last = MAX_ROWS + 1
     for position, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(position)
@@ -96,7 +97,9 @@ def xlsx_template(communities: list[dict[str, Any]]) -> bytes:
     for cell in notes[notes.max_row]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        notes.append([column.header, "必填" if column.required else "选填", column.help])
+        notes.append(
+            spreadsheet_row([column.header, "必填" if column.required else "选填", column.help])
+        )
 
     codes = workbook.create_sheet("社区代码")
     codes.append(["社区代码", "街道（乡镇）", "社区（村）"])
@@ -106,7 +109,7 @@ def xlsx_template(communities: list[dict[str, Any]]) -> bytes:
         codes.column_dimensions[letter].width = width
     for street in communities:
         for code, name in street["options"]:
-            codes.append([code, street["name"], name])
+            codes.append(spreadsheet_row([code, street["name"], name]))
     for row in codes.iter_rows(min_row=2, max_col=1):
         row[0].number_format = "@"
 
@@ -118,5 +121,5 @@ def xlsx_template(communities: list[dict[str, Any]]) -> bytes:
 def csv_template() -> bytes:
     """The header row, UTF-8 with the BOM Excel needs to open Chinese text correctly."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(HEADERS)
+    csv.writer(buffer, lineterminator="\r\n").writerow(spreadsheet_row(list(HEADERS)))
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")

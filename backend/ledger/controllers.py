@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import BaseModel, Field
 
 from backend.accounts.guards import require_roles, user_of
@@ -22,6 +22,17 @@ class WitnessCreate(BaseModel):
 
 #: Entries per download request; the open-data file of a large ledger comes in pages.
 MAX_PAGE = 100_000
+
+
+#: Tree heads per page of ``GET /tree-heads``.
+MAX_HEADS_PAGE = 1000
+
+
+class TreeHeadPage(BaseModel):
+    """A page of signed tree heads (each as ``GET /tree-heads/{size}`` gives it)."""
+
+    tree_heads: list[dict[str, Any]]
+    next_after: int | None = Field(description="下一页的 after 参数；没有下一页时为 null")
 
 
 class LedgerApiController(Controller):
@@ -70,6 +81,21 @@ class LedgerApiController(Controller):
         if head is None:
             raise service.NoTreeHead()
         return head.to_json()
+
+    @get(
+        "/tree-heads",
+        summary="签名树头列表（按大小递增，分页）",
+        description="返回大小大于 after 的树头，每个大小一个，至多 limit 个；"
+        "next_after 为下一页的 after（没有下一页时为 null）。",
+    )
+    async def heads(
+        self,
+        after: Annotated[int, QueryParameter(ge=0, le=2**62)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_HEADS_PAGE)] = 100,
+    ) -> TreeHeadPage:
+        heads = await service.tree_heads_page(after, limit)
+        last = heads[-1].tree_size if len(heads) == limit else None
+        return TreeHeadPage(tree_heads=[head.to_json() for head in heads], next_after=last)
 
     @get("/tree-heads/{tree_size:int}", summary="指定大小的签名树头")
     async def of_size(self, tree_size: FromPath[int]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from backend.db import execute_raw, in_transaction
+from backend.db import execute_raw, fetch_raw, in_transaction
 from backend.errors import DomainError
 from backend.ledger.tables import LedgerEntry
 from backend.ledger.tables import TreeHead as TreeHeadRow
@@ -166,6 +166,20 @@ async def tree_head_of_size(size: int) -> TreeHead:
     if row is None:
         raise TreeSizeInvalid(f"没有大小为 {size} 的已签名树头")
     return _head_from_row(row)
+
+
+async def tree_heads_page(after: int, limit: int) -> list[TreeHead]:
+    """Signed tree heads with a size above ``after``, smallest first: the latest head of each
+    size, so a page is never cut short by heads signed again at an unchanged size."""
+    rows = await fetch_raw(
+        "SELECT h.tree_size, h.root_hash, h.signed_at, h.key_id, h.signature "
+        "FROM ledger_tree_head h WHERE h.tree_size > {} AND h.id = "
+        "(SELECT MAX(l.id) FROM ledger_tree_head l WHERE l.tree_size = h.tree_size) "
+        "ORDER BY h.tree_size LIMIT {}",
+        after,
+        limit,
+    )
+    return [_head_from_row(row) for row in rows]
 
 
 async def sealed_size() -> int:

@@ -37,7 +37,7 @@ from backend.organisations.schemas import (
 from backend.organisations.tables import ORGANISATION_KIND_LABELS
 from backend.public_url import public_base_url
 from backend.regions.tables import Region
-from backend.web.auth import SESSION_USER_KEY
+from backend.web.auth import start_session
 from backend.web.forms import FormErrors, clean, flash, form_data, take_flashes, validate
 from backend.web.pages import current_user, page
 from matching.vocabulary import NEED_CATEGORY_LABELS
@@ -173,8 +173,7 @@ class OrganisationPagesController(Controller):
                 form.errors.add(exc.field, exc.message)
                 status = exc.status_code
             else:
-                request.clear_session()
-                request.set_session({SESSION_USER_KEY: owner.id})
+                await start_session(request, owner)
                 flash(request, "注册成功：已为您登录负责人账号。组织将在民政部门认证后才能认捐。")
                 return Redirect(
                     path=f"/organisations/{registered.organisation.id}", status_code=303
@@ -498,8 +497,7 @@ class InvitationPagesController(Controller):
         except DomainError as exc:
             errors.add(exc.field, exc.message)
             return await self._page(request, token, values, errors, status=exc.status_code)
-        request.clear_session()
-        request.set_session({SESSION_USER_KEY: user.id})
+        await start_session(request, user)
         flash(request, f"欢迎加入{joined.organisation_name}：您的账号已创建并登录。")
         return Redirect(path=f"/organisations/{joined.organisation_id}", status_code=303)
 

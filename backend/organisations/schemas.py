@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
+from backend.accounts.passwords import check_password_policy
 from backend.organisations.tables import OrganisationKind
 from matching.vocabulary import NeedCategory
 
@@ -29,26 +30,6 @@ CHARITY_ONLY = ("fundraising_charity_only", "只有慈善组织可以具有公�
 CERTIFICATE_REQUIRED = ("certificate_required", "具有公开募捐资格的，请填写公开募捐资格证书编号")
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
-MIN_PASSWORD_LENGTH = 10
-_COMMON_PASSWORDS = frozenset(
-    {
-        "1234567890",
-        "0123456789",
-        "12345678910",
-        "qwertyuiop",
-        "1q2w3e4r5t",
-        "password123",
-        "password1234",
-        "passw0rd123",
-        "abc1234567",
-        "abcd123456",
-        "a123456789",
-        "woaini1314",
-        "iloveyou123",
-        "admin12345",
-        "aidbridge123",
-    }
-)
 
 
 class OrganisationStatus(StrEnum):
@@ -74,20 +55,6 @@ def normalise_uscc(value: str) -> str:
         raise PydanticCustomError("uscc_format", "统一社会信用代码格式不正确") from None
 
 
-def check_password(password: str, username: str | None) -> str:
-    """Refuse passwords that are short, guessable or built on the username."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PydanticCustomError("password_too_short", f"密码至少需要{MIN_PASSWORD_LENGTH}个字符")
-    lowered = password.lower()
-    if username and len(username) >= 3 and username.lower() in lowered:
-        raise PydanticCustomError("password_contains_username", "密码不能包含用户名")
-    if password.isdigit() or len(set(lowered)) < 4 or lowered in _COMMON_PASSWORDS:
-        raise PydanticCustomError(
-            "password_weak", "密码太简单：请不要使用纯数字、重复字符或常见密码"
-        )
-    return password
-
-
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -103,7 +70,7 @@ class OrganisationCreate(BaseModel):
     name: str = Field(title="组织名称", min_length=2, max_length=200)
     kind: OrganisationKind = Field(title="组织类型")
     uscc: str = Field(title="统一社会信用代码", min_length=1, max_length=40)
-    verified: bool = Field(default=False, title="已认证")
+    verified: bool = Field(strict=True, default=False, title="已认证")
 
     @field_validator("uscc")
     @classmethod
@@ -120,17 +87,19 @@ class OrganisationRegister(BaseModel):
     name: str = Field(title="组织名称", min_length=2, max_length=200)
     kind: OrganisationKind = Field(title="组织类型")
     uscc: str = Field(title="统一社会信用代码", min_length=1, max_length=40)
-    public_fundraising: bool = Field(default=False, title="公开募捐资格", validate_default=True)
+    public_fundraising: bool = Field(
+        strict=True, default=False, title="公开募捐资格", validate_default=True
+    )
     fundraising_certificate: str = Field(
         default="", title="公开募捐资格证书编号", max_length=60, validate_default=True
     )
     service_regions: Regions = Field(title="服务地区")
     focus_categories: Categories = Field(default_factory=list, title="关注领域")
     monthly_capacity_fen: int = Field(
-        default=0, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
+        strict=True, default=0, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
     )
     monthly_capacity_hours: int = Field(
-        default=0, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
+        strict=True, default=0, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
     )
     owner_username: str = Field(
         title="负责人用户名", min_length=3, max_length=64, pattern=USERNAME_PATTERN
@@ -174,7 +143,7 @@ class OrganisationRegister(BaseModel):
     @field_validator("owner_password")
     @classmethod
     def _strong(cls, value: str, info: ValidationInfo) -> str:
-        return check_password(value, info.data.get("owner_username"))
+        return check_password_policy(value, info.data.get("owner_username"))
 
 
 class OrganisationUpdate(BaseModel):
@@ -185,17 +154,17 @@ class OrganisationUpdate(BaseModel):
     """
 
     name: str | None = Field(default=None, title="组织名称", min_length=2, max_length=200)
-    public_fundraising: bool | None = Field(default=None, title="公开募捐资格")
+    public_fundraising: bool | None = Field(strict=True, default=None, title="公开募捐资格")
     fundraising_certificate: str | None = Field(
         default=None, title="公开募捐资格证书编号", max_length=60
     )
     service_regions: Regions | None = Field(default=None, title="服务地区")
     focus_categories: Categories | None = Field(default=None, title="关注领域")
     monthly_capacity_fen: int | None = Field(
-        default=None, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
+        strict=True, default=None, ge=0, le=MAX_CAPACITY_FEN, title="每月可投入资金（分）"
     )
     monthly_capacity_hours: int | None = Field(
-        default=None, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
+        strict=True, default=None, ge=0, le=MAX_CAPACITY_HOURS, title="每月可投入服务时长（小时）"
     )
 
     @field_validator("service_regions")
@@ -236,7 +205,7 @@ class AccountCreate(BaseModel):
     @field_validator("password")
     @classmethod
     def _strong(cls, value: str, info: ValidationInfo) -> str:
-        return check_password(value, info.data.get("username"))
+        return check_password_policy(value, info.data.get("username"))
 
 
 class RegionRef(BaseModel):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from backend.accounts.guards import require_roles, user_of
 from backend.accounts.tables import Role
 from backend.pledges import linkage, service
 from backend.pledges.schemas import CancelPledge, Linkage, PledgeCreate, PledgeRead
+from backend.web.params import IdempotencyKey
 
 PLEDGERS = (Role.org_member, Role.volunteer)
 
@@ -26,13 +27,22 @@ class PledgesApiController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[PledgeCreate],
-        idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key")] = "",
+        idempotency_key: IdempotencyKey,
     ) -> PledgeRead:
         return await service.create_pledge(user_of(request), data, idempotency_key)
 
     @get("/pledges/mine", summary="我的认捐", guards=[require_roles(*PLEDGERS)])
     async def mine(self, request: Request[Any, Any, Any]) -> list[PledgeRead]:
         return await service.my_pledges(user_of(request))
+
+    @get(
+        "/pledges/{pledge_id:str}",
+        summary="单个认捐（本人或本组织的）",
+        description="提交认捐超时后，可凭返回的编号或重试同一 Idempotency-Key 确认结果。",
+        guards=[require_roles(*PLEDGERS)],
+    )
+    async def one(self, request: Request[Any, Any, Any], pledge_id: FromPath[str]) -> PledgeRead:
+        return await service.get_pledge(user_of(request), pledge_id)
 
     @post("/pledges/{pledge_id:str}/cancel", summary="取消认捐", guards=[require_roles(*PLEDGERS)])
     async def cancel(

@@ -16,9 +16,11 @@ class PledgeCreate(BaseModel):
     need_id: str = Field(title="需求编号", min_length=8, max_length=24)
     organisation_id: str | None = Field(default=None, title="认捐组织")
     kind: NeedKind = Field(title="认捐方式")
-    amount_fen: int | None = Field(default=None, title="认捐金额（分）", gt=0, le=1_000_000_000)
+    amount_fen: int | None = Field(
+        strict=True, default=None, title="认捐金额（分）", gt=0, le=1_000_000_000
+    )
     goods: list[GoodsLine] = Field(default_factory=list, title="物资清单", max_length=50)
-    hours: int | None = Field(default=None, title="服务时长（小时）", gt=0, le=10_000)
+    hours: int | None = Field(strict=True, default=None, title="服务时长（小时）", gt=0, le=10_000)
     service_type: str = Field(default="", title="服务类型", max_length=40)
 
     @model_validator(mode="after")

@@ -410,6 +410,12 @@ async def my_pledges(user: CurrentUser) -> list[PledgeRead]:
     return [_to_read(row) for row in await query.where(condition)]
 
 
+async def get_pledge(user: CurrentUser, public_id: str) -> PledgeRead:
+    """One pledge of the user's own or their organisation's (404 for anyone else's), so an
+    integrator whose request timed out can look the pledge up instead of listing them all."""
+    return _to_read(await _own_pledge(user, public_id))
+
+
 async def _own_pledge(user: CurrentUser, public_id: str) -> dict[str, Any]:
     """A pledge the user may act on: their own, or their organisation's; else 404."""
     row = await Pledge.select(*_READ_COLUMNS).where(Pledge.public_id == public_id).first()

@@ -31,7 +31,9 @@ class ParameterValueCreate(BaseModel):
         description="12 位区划代码；留空为全平台",
     )
     #: An integer in the parameter's unit: fen, per-mille (1500 = 1.5 倍), months, days …
-    value: int = Field(title="取值", description="按参数单位的整数：分、千分比、月、天、分钟或个数")
+    value: int = Field(
+        strict=True, title="取值", description="按参数单位的整数：分、千分比、月、天、分钟或个数"
+    )
     effective_from: date = Field(title="生效日期")
     note: str = Field(default="", title="说明", max_length=500)
 

@@ -13,17 +13,19 @@ from matching.vocabulary import NeedCategory, NeedKind, Urgency
 
 class GoodsLine(BaseModel):
     item: str = Field(title="物品", min_length=1, max_length=60)
-    quantity: int = Field(title="数量", gt=0, le=100_000)
+    quantity: int = Field(strict=True, title="数量", gt=0, le=100_000)
     unit: str = Field(title="单位", min_length=1, max_length=10)
-    unit_value_fen: int = Field(title="单价估值（分）", ge=0, le=100_000_000)
+    unit_value_fen: int = Field(strict=True, title="单价估值（分）", ge=0, le=100_000_000)
 
 
 class NeedItemIn(BaseModel):
     category: NeedCategory = Field(title="需求类别")
     kind: NeedKind = Field(title="帮扶方式")
-    amount_fen: int | None = Field(default=None, title="所需金额（分）", gt=0, le=1_000_000_000)
+    amount_fen: int | None = Field(
+        strict=True, default=None, title="所需金额（分）", gt=0, le=1_000_000_000
+    )
     goods: list[GoodsLine] = Field(default_factory=list, title="物资清单", max_length=50)
-    hours: int | None = Field(default=None, title="服务时长（小时）", gt=0, le=10_000)
+    hours: int | None = Field(strict=True, default=None, title="服务时长（小时）", gt=0, le=10_000)
     service_type: str = Field(default="", title="服务类型", max_length=40)
     urgency: Urgency = Field(title="紧急程度")
     deadline: date = Field(title="截止日期")
@@ -73,7 +75,7 @@ class ReferralUpdate(BaseModel):
 
 
 class Decision(BaseModel):
-    approve: bool = Field(title="是否通过")
+    approve: bool = Field(strict=True, title="是否通过")
     reason: str = Field(default="", title="审核意见", max_length=1000)
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from backend.reports.schemas import Report, ReportFigures
+from backend.safe_text import spreadsheet_cell, spreadsheet_row
 from matching.report_stats import fen_to_yuan
 
 Cell = str | int | Decimal | None
@@ -81,7 +82,7 @@ def rows(report: Report) -> Iterator[list[Cell]]:
 def _text(cell: Cell) -> str:
     if cell is None:
         return ""
-    return str(cell)
+    return str(spreadsheet_cell(cell))
 
 
 def to_csv(report: Report) -> bytes:
@@ -104,7 +105,7 @@ def to_xlsx(report: Report) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows(report):
-        sheet.append(row)
+        sheet.append(spreadsheet_row(row))
     for column in range(1, len(HEADERS) + 1):
         index = column - 1
         letter = get_column_letter(column)

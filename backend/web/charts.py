@@ -85,8 +85,8 @@ def _svg(
 ) -> Markup:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {_num(width)} {_num(height)}" width="100%" '
-        f'style="max-width:{_num(width)}px" preserveAspectRatio="xMinYMin meet" '
+        f'viewBox="0 0 {_num(width)} {_num(height)}" width="{_num(width)}" '
+        f'height="{_num(height)}" preserveAspectRatio="xMinYMin meet" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family="inherit" font-size="{_FONT}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'

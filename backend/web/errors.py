@@ -8,8 +8,10 @@ login form. No stack trace is ever sent: unexpected errors are logged and answer
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import asyncpg
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -25,9 +27,12 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.utils.scope.state import ScopeState
 from pydantic import BaseModel
 
+from backend.db import is_database_busy
 from backend.errors import DomainError
 from backend.web.auth import API_PREFIX
-from backend.web.middleware import keep_writes
+from backend.web.input import parse_body
+from backend.web.middleware import keep_writes, mark_database_busy
+from backend.web.params import MISSING_HEADER_ERRORS
 from backend.web.validation_messages import CJK as _CJK
 from backend.web.validation_messages import PYDANTIC_MESSAGES as _PYDANTIC_MESSAGES
 
@@ -99,6 +104,14 @@ def _field_errors(
         if not isinstance(item, dict):
             continue
         field = str(item.get("key") or "") or None
+        source = item.get("source")
+        if source in ("header", "query", "path", "cookie") and "Missing" in str(
+            item.get("message")
+        ):
+            found.append(
+                {"code": "missing_parameter", "message": f"缺少必需的参数：{field}", "field": field}
+            )
+            continue
         if model is not None:
             # Validate again to learn pydantic's error *types*, which Litestar drops.
             return _pydantic_errors(model, item, request)
@@ -117,7 +130,7 @@ def _pydantic_errors(
         raw = None
     if isinstance(raw, dict):
         try:
-            model.model_validate(raw)
+            parse_body(model, raw)
         except Exception as exc:  # pydantic.ValidationError
             for err in getattr(exc, "errors", list)():
                 errors.append(_describe(model, err))
@@ -164,9 +177,19 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     )
 
 
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
 def validation_error_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
+    missing = _MISSING_PARAMETER.search(str(exc.detail))
+    if missing:
+        name = missing.group(2)
+        code, message = MISSING_HEADER_ERRORS.get(
+            name, ("missing_parameter", f"缺少必需的参数：{name}")
+        )
+        return _respond(request, 400, error_body(code, message, name))
     errors = _field_errors(request, exc)
     if not errors:
         return _respond(request, 400, error_body("validation_error", "请求参数有误"))
@@ -193,7 +216,20 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return _respond(request, status, error_body(code, message), exc.headers)
 
 
+def _out_of_range(exc: BaseException) -> bool:
+    if isinstance(exc, asyncpg.exceptions.DataError):
+        return "out of" in str(exc) and "range" in str(exc)
+    return isinstance(exc, OverflowError) and "SQLite INTEGER" in str(exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_database_busy(exc):
+        mark_database_busy(request.scope)  # a read that wrote: retried as a writer
+        log.warning("database_busy", method=request.method)
+        return _respond(request, 503, error_body("service_unavailable", "服务繁忙，请稍后再试"))
+    if _out_of_range(exc):
+        # A number the database cannot hold (an id of 30 digits): the client's mistake.
+        return _respond(request, 400, error_body("value_out_of_range", "数值超出允许范围"))
     log.exception("unhandled_error", error=type(exc).__name__)
     return _respond(
         request,

@@ -262,7 +262,9 @@ def describe(model: type[BaseModel], err: Any) -> tuple[str, str]:
 def validate(model: type[M], data: Any, errors: FormErrors) -> M | None:
     """The schema built from the form, or None with every problem added to ``errors``."""
     try:
-        result = model.model_validate(data)
+        # A form carries text: "3" is the number 3 here. The JSON API keeps its strict fields
+        # strict (backend.web.input.parse_body); a form cannot be anything but lax.
+        result = model.model_validate(data, strict=False)
     except ValidationError as exc:
         for err in exc.errors():
             errors.add(*describe(model, err))

@@ -8,4 +8,5 @@ from litestar import Request
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str:
+    """The peer, or the client a trusted proxy forwarded for (``ClientAddressMiddleware``)."""
     return request.client.host if request.client else "unknown"
