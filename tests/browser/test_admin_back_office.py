@@ -213,7 +213,7 @@ async def test_an_admin_creates_a_user_with_a_role_from_the_list(
     assert set(await errors.all_inner_texts()) == {
         "用户名过短",
         "显示名称过短",
-        "密码过短",
+        "密码至少需要10个字符",
         "请选择角色",
     }
     await expect(page.get_by_text("表单有误，请按提示修改。")).to_be_visible()

@@ -95,7 +95,7 @@ async def test_the_form_says_every_problem_by_its_field(
     )
     assert bad.status_code == 422
     lines = bad.json()["custom_form_error"].split("\n")
-    assert set(lines) == {"用户名过短", "显示名称过短", "密码过短", "请选择角色"}
+    assert set(lines) == {"用户名过短", "显示名称过短", "密码至少需要10个字符", "请选择角色"}
     assert await User.count().where(User.username == "ab") == 0
 
     wrong = await client.post(
