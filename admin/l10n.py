@@ -160,6 +160,14 @@ REWRITES: tuple[Rewrite, ...] = (
     Rewrite('t0("code",null,"NULL",-1)', 't0("span",{class:"muted"},"（空）",-1)'),
     Rewrite('"of "+M0(e.pageCount)', '"共 "+M0(e.pageCount)+" 页"'),
     Rewrite("label:`${c} per page`", "label:`每页 ${c} 条`"),
+    # Before the admin's name and the site's name have loaded: blank, not English.
+    Rewrite('username:{type:String,default:"Unknown"}', 'username:{type:String,default:""}'),
+    Rewrite('return e?e.username:"Unknown"}', 'return e?e.username:""}', 2),
+    Rewrite('siteName:{type:String,default:"Piccolo Admin"}', 'siteName:{type:String,default:""}'),
+    Rewrite(
+        'siteName:"Piccolo Admin",piccoloAdminVersion:"Unknown"}',
+        'siteName:"",piccoloAdminVersion:""}',
+    ),
     # Choices of selects.
     Rewrite('value:"all"}," All ",', 'value:"all"}," 全部 ",', 2),
     Rewrite('value:"null"}," Null ",', 'value:"null"}," （空） ",', 2),

@@ -109,7 +109,7 @@ async def test_each_concurrent_read_keeps_its_audit_row(sqlite_server: str) -> N
         async def audit_rows() -> int:
             response = await client.get("/api/v1/audit", params={"case": ref}, headers=auditor)
             assert response.status_code == 200, response.text
-            return len(response.json())
+            return int(response.json()["total"])
 
         before = await audit_rows()
         views = await asyncio.gather(
